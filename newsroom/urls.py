@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} CMS"
+admin.site.index_title = "Newsroom"
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("", include("articles.urls")),
+]
+
+if settings.DEBUG:
+    # Media is served by the web server in production (see docker-compose.yml).
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

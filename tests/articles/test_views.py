@@ -1,0 +1,84 @@
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_published_articles_newest_first(client):
+    older = ArticleFactory(published_at=timezone.now() - timedelta(days=1))
+    newer = ArticleFactory(published_at=timezone.now() - timedelta(hours=1))
+    response = client.get(reverse("articles:home"))
+    assert response.status_code == 200
+    assert list(response.context["articles"]) == [newer, older]
+    assert newer.headline in response.content.decode()
+
+
+def test_home_hides_unpublished_and_scheduled_articles(client):
+    ArticleFactory(headline="A draft nobody may see", published_at=None)
+    ArticleFactory(
+        headline="A story for tomorrow",
+        published_at=timezone.now() + timedelta(days=1),
+    )
+    response = client.get(reverse("articles:home"))
+    assert "A draft nobody may see" not in response.content.decode()
+    assert "A story for tomorrow" not in response.content.decode()
+
+
+def test_home_query_count_does_not_grow_with_articles(
+    client, django_assert_num_queries
+):
+    ArticleFactory.create_batch(25)
+    # One count for the paginator, one page of articles.
+    with django_assert_num_queries(2):
+        response = client.get(reverse("articles:home"))
+    assert len(response.context["articles"]) == 20
+
+
+def test_home_rejects_a_junk_page_number(client):
+    ArticleFactory()
+    assert client.get(reverse("articles:home"), {"page": "999"}).status_code == 404
+    assert client.get(reverse("articles:home"), {"page": "x'--"}).status_code == 404
+
+
+def test_article_page_shows_the_story(client, django_assert_num_queries):
+    article = ArticleFactory(headline="Library hours grow", body="First.\n\nSecond.")
+    with django_assert_num_queries(1):
+        response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert '<h1 class="article__headline">Library hours grow</h1>' in page
+    assert "<p>Second.</p>" in page
+
+
+def test_article_url_with_a_wrong_date_redirects_to_the_canonical_one(client):
+    article = ArticleFactory()
+    url = reverse(
+        "articles:detail",
+        kwargs={"year": 1999, "month": "01", "day": "01", "slug": article.slug},
+    )
+    response = client.get(url)
+    assert response.status_code == 301
+    assert response["Location"] == article.get_absolute_url()
+
+
+def test_unknown_slug_is_a_404_with_the_site_page(client):
+    response = client.get("/2024/01/01/no-such-story/")
+    assert response.status_code == 404
+    assert "find that page" in response.content.decode()
+
+
+def test_unpublished_article_is_a_404_for_readers(client):
+    article = ArticleFactory(published_at=None)
+    assert client.get(article.get_absolute_url()).status_code == 404
+
+
+def test_reader_pages_set_no_cookies(client):
+    article = ArticleFactory()
+    for url in (reverse("articles:home"), article.get_absolute_url()):
+        response = client.get(url)
+        assert response.cookies == {}, url

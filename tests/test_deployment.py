@@ -1,0 +1,101 @@
+"""
+No container engine runs where the tests run, so the compose file and the Dockerfile
+are checked by reading them: the services, their health checks and volumes, and that
+every variable given to the web service is one the settings read.
+"""
+
+import re
+
+import pytest
+import yaml
+from django.conf import settings
+
+ROOT = settings.BASE_DIR
+
+
+@pytest.fixture(scope="module")
+def compose():
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def settings_env_vars():
+    source = (ROOT / "newsroom" / "settings.py").read_text()
+    return set(re.findall(r'env(?:_bool|_list)?\("([A-Z_]+)"', source))
+
+
+def test_settings_read_the_documented_variables():
+    names = settings_env_vars()
+    for name in (
+        "DATABASE_URL",
+        "SECRET_KEY",
+        "DJANGO_DEBUG",
+        "ALLOWED_HOSTS",
+        "REDIS_URL",
+        "MEDIA_ROOT",
+        "SITE_URL",
+        "TIME_ZONE",
+    ):
+        assert name in names
+
+
+def test_readme_documents_every_setting():
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in settings_env_vars() if f"`{name}`" not in readme]
+    assert missing == []
+
+
+def test_compose_runs_web_db_redis_and_nginx(compose):
+    assert set(compose["services"]) == {"web", "db", "redis", "nginx"}
+    assert compose["services"]["db"]["image"] == "postgres:16"
+    assert compose["services"]["web"]["build"] == "."
+
+
+def test_every_service_has_a_healthcheck(compose):
+    for name, service in compose["services"].items():
+        assert service["healthcheck"]["test"], name
+
+
+def test_web_environment_matches_the_settings(compose):
+    web_env = compose["services"]["web"]["environment"]
+    assert set(web_env) <= settings_env_vars()
+    assert web_env["DJANGO_DEBUG"] == "0"
+    assert web_env["DATABASE_URL"].startswith("postgres://")
+    assert "@db:5432/" in web_env["DATABASE_URL"]
+    assert web_env["REDIS_URL"].startswith("redis://redis:6379")
+    # No secret is written into the file: compose refuses to start without them.
+    assert ":?" in web_env["SECRET_KEY"]
+
+
+def test_web_waits_for_a_healthy_database_and_redis(compose):
+    depends = compose["services"]["web"]["depends_on"]
+    assert depends["db"]["condition"] == "service_healthy"
+    assert depends["redis"]["condition"] == "service_healthy"
+    assert "pg_isready" in " ".join(compose["services"]["db"]["healthcheck"]["test"])
+
+
+def test_database_and_media_live_on_volumes(compose):
+    assert {"postgres-data", "media"} <= set(compose["volumes"])
+    assert (
+        "postgres-data:/var/lib/postgresql/data" in compose["services"]["db"]["volumes"]
+    )
+    web_media = compose["services"]["web"]["environment"]["MEDIA_ROOT"]
+    assert f"media:{web_media}" in compose["services"]["web"]["volumes"]
+    nginx_volumes = compose["services"]["nginx"]["volumes"]
+    assert any(v.startswith("media:") for v in nginx_volumes)
+
+
+def test_nginx_serves_media_and_proxies_to_web():
+    conf = (ROOT / "docker" / "nginx.conf").read_text()
+    assert re.search(r"location /media/ \{\s+alias /srv/media/;", conf)
+    assert "server web:8000;" in conf
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
+
+
+def test_dockerfile_runs_migrations_then_gunicorn_as_a_non_root_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("FROM python:3.1")
+    assert "pip install -r requirements.txt" in dockerfile
+    assert "collectstatic --noinput" in dockerfile
+    assert re.search(r"^USER newsroom$", dockerfile, re.MULTILINE)
+    cmd = re.search(r"^CMD (.+)$", dockerfile, re.MULTILINE).group(1)
+    assert cmd.index("migrate --noinput") < cmd.index("gunicorn newsroom.wsgi")

@@ -1,0 +1,33 @@
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+
+def test_healthz_answers_without_the_database(client):
+    # No django_db mark: any database access here would raise.
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_ok_when_the_database_answers(client):
+    response = client.get(reverse("readyz"))
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readyz_is_503_when_the_database_is_unreachable(client):
+    saved = dict(connection.settings_dict)
+    connection.close()
+    # A real connection attempt to a port where nothing listens.
+    connection.settings_dict.update(HOST="127.0.0.1", PORT="1")
+    try:
+        response = client.get(reverse("readyz"))
+    finally:
+        connection.close()
+        connection.settings_dict.update(saved)
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unreachable"}
