@@ -1,12 +1,533 @@
-from django.contrib import admin
+import reversion
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.models import Prefetch
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html
+from django.utils.text import get_text_list
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Article
+from . import revisions
+from .images import process_upload
+from .models import (
+    Article,
+    Author,
+    Byline,
+    Image,
+    Section,
+    Status,
+    Tag,
+    WorkflowError,
+    format_local,
+)
+from .views import preview_link_for
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Author)
+class AuthorAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "user"]
+    list_select_related = ["user"]
+    search_fields = ["name", "title"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["photo", "user"]
+
+
+class ImageForm(forms.ModelForm):
+    class Meta:
+        model = Image
+        fields = [
+            "file",
+            "alt_text",
+            "decorative",
+            "caption",
+            "credit",
+            "may_redistribute",
+        ]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload and upload != self.initial.get("file"):
+            # Re-encoded, stripped of metadata and renamed before it is stored.
+            return process_upload(upload)
+        return upload
+
+
+@admin.register(Image)
+class ImageAdmin(admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["thumbnail", "__str__", "credit", "may_redistribute", "created_at"]
+    list_filter = ["may_redistribute", "decorative"]
+    search_fields = ["alt_text", "caption", "credit"]
+    readonly_fields = ["preview", "dimensions"]
+
+    @admin.display(description=gettext_lazy("Image"))
+    def thumbnail(self, image):
+        if not image.renditions:
+            return ""
+        return format_html(
+            '<img src="{}" alt="" width="80" style="height:auto">',
+            image.file.storage.url(image.renditions[0]["fallback"]),
+        )
+
+    @admin.display(description=gettext_lazy("Preview"))
+    def preview(self, image):
+        if not image.pk:
+            return "-"
+        return format_html(
+            '<img src="{}" alt="" style="max-width:480px;height:auto">',
+            image.fallback_url(),
+        )
+
+    @admin.display(description=gettext_lazy("Size"))
+    def dimensions(self, image):
+        return f"{image.width} × {image.height}" if image.pk else "-"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class BylineInline(admin.TabularInline):
+    model = Byline
+    extra = 1
+    min_num = 0
+    autocomplete_fields = ["author"]
+    fields = ["author", "position"]
+    verbose_name = gettext_lazy("byline")
+    verbose_name_plural = gettext_lazy("Bylines (in the order they appear)")
+
+
+def https_urls(field, **kwargs):
+    """A link typed without a scheme is taken as https (Django 6's default)."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
+
+
+class ArticleForm(forms.ModelForm):
+    """Carries the edit counter the editor loaded, so a save made by someone else in
+    the meantime is never silently overwritten."""
+
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    loaded_at = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Article
+        fields = [
+            "headline",
+            "slug",
+            "dek",
+            "body",
+            "section",
+            "tags",
+            "featured_image",
+            "licence",
+            "seo_title",
+            "seo_description",
+            "canonical_url",
+            "published_at",
+            "updated_materially_at",
+        ]
+        formfield_callback = https_urls
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.version
+            self.fields["loaded_at"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            self.check_not_stale(cleaned)
+        return cleaned
+
+    def check_not_stale(self, cleaned):
+        # Locks the row until this save commits, so two simultaneous saves are
+        # serialised and the second sees the first one's counter.
+        current = (
+            Article.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values("version", "updated_at")
+            .first()
+        )
+        loaded = cleaned.get("loaded_version")
+        if current is None or loaded == current["version"]:
+            return
+        loaded_at = (
+            parse_datetime(cleaned.get("loaded_at") or "") or current["updated_at"]
+        )
+        newer, changed = revisions.saves_since(self.instance, loaded_at)
+        who = sorted(
+            {
+                (v.revision.user.get_full_name() or v.revision.user.get_username())
+                for v in newer
+                if v.revision.user
+            }
+        ) or [_("someone else")]
+        when = format_local(current["updated_at"])
+        message = _(
+            "%(who)s saved this article at %(when)s, after you opened it. "
+            "Your changes have NOT been saved, so nothing of theirs was overwritten. "
+        ) % {"who": get_text_list(who, _("and")), "when": when}
+        if changed:
+            message += _("They changed: %(fields)s. ") % {"fields": ", ".join(changed)}
+        message += _(
+            "Copy what you need from this page, then reload the article to edit "
+            "the latest version."
+        )
+        raise ValidationError(message, code="stale")
+
+
+WORKFLOW_ACTIONS = {
+    "submit": ("submit_for_review", gettext_lazy("Submitted for review.")),
+    "publish": ("publish", gettext_lazy("Published.")),
+    "unpublish": ("unpublish", gettext_lazy("Unpublished: readers no longer see it.")),
+    "send_back": ("send_back", gettext_lazy("Sent back to draft.")),
+}
 
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
-    list_display = ["headline", "published_at", "updated_at"]
-    list_filter = ["published_at"]
-    search_fields = ["headline"]
-    prepopulated_fields = {"slug": ["headline"]}
+    form = ArticleForm
+    change_form_template = "admin/articles/article/change_form.html"
+    object_history_template = "admin/articles/article/object_history.html"
+    list_display = [
+        "headline",
+        "status_badge",
+        "section",
+        "byline_names",
+        "published_at",
+        "updated_at",
+    ]
+    list_filter = ["status", "section", "published_at"]
+    list_select_related = ["section"]
+    search_fields = ["headline", "dek", "slug", "authors__name"]
     date_hierarchy = "published_at"
+    prepopulated_fields = {"slug": ["headline"]}
+    autocomplete_fields = ["section", "tags", "featured_image"]
+    inlines = [BylineInline]
+    view_on_site = False  # the change form has its own Preview / View on site link
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    actions = ["submit_selected", "publish_selected", "unpublish_selected"]
+    readonly_fields = ["status_badge", "first_published_at", "edited"]
+    fieldsets = [
+        (None, {"fields": ["headline", "slug", "dek", "body"]}),
+        (gettext_lazy("Placement"), {"fields": ["section", "tags", "featured_image"]}),
+        (
+            gettext_lazy("Publishing"),
+            {
+                "fields": [
+                    "status_badge",
+                    "published_at",
+                    "first_published_at",
+                    "updated_materially_at",
+                    "edited",
+                    "loaded_version",
+                    "loaded_at",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Licence and search engines"),
+            {
+                "fields": ["licence", "seo_title", "seo_description", "canonical_url"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        bylines = Byline.objects.select_related("author")
+        return (
+            super()
+            .get_queryset(request)
+            .editable_by(request.user)
+            .prefetch_related(Prefetch("bylines", queryset=bylines))
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.has_perm("articles.publish_article"):
+            fields += ["published_at", "updated_materially_at"]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.can_edit(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not obj.is_published())
+
+    @admin.display(description=gettext_lazy("Status"), ordering="status")
+    def status_badge(self, article):
+        if article.pk is None:
+            return _("New draft")
+        state = "scheduled" if article.is_scheduled() else article.status
+        return format_html(
+            '<span class="status-badge status-badge--{}">{}</span>',
+            state,
+            article.state_label,
+        )
+
+    @admin.display(description=gettext_lazy("Bylines"))
+    def byline_names(self, article):
+        return ", ".join(byline.author.name for byline in article.bylines.all())
+
+    @admin.display(description=gettext_lazy("Last edited"))
+    def edited(self, article):
+        if article.pk is None:
+            return "-"
+        who = article.updated_by.get_full_name() if article.updated_by else "-"
+        return f"{format_local(article.updated_at)} ({who})"
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Every save through the admin records a revision, with its bylines.
+        with reversion.create_revision(manage_manually=False):
+            reversion.set_user(request.user)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def log_addition(self, request, obj, message):
+        reversion.set_comment(_("Created"))
+        return super().log_addition(request, obj, message)
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        reversion.set_comment(entry.get_change_message() or _("Saved"))
+        return entry
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        obj.updated_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # Workflow buttons on the change form: the save happens first, then the step.
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return self.run_workflow(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request, obj):
+        return self.run_workflow(request, obj) or super().response_change(request, obj)
+
+    def run_workflow(self, request, obj):
+        change_url = reverse("admin:articles_article_change", args=[obj.pk])
+        if "_preview_link" in request.POST:
+            link = request.build_absolute_uri(preview_link_for(obj))
+            days = settings.PREVIEW_LINK_MAX_AGE // 86400
+            self.message_user(
+                request,
+                format_html(
+                    _(
+                        "Preview link for people without an account, "
+                        'valid for {} days: <a href="{}">{}</a>'
+                    ),
+                    days,
+                    link,
+                    link,
+                ),
+            )
+            return HttpResponseRedirect(change_url)
+        action = request.POST.get("_workflow")
+        if action not in WORKFLOW_ACTIONS:
+            return None
+        method, done = WORKFLOW_ACTIONS[action]
+        obj.refresh_from_db()
+        try:
+            getattr(obj, method)(by=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+        except WorkflowError as error:
+            problems = " ".join(str(p) for p in error.problems)
+            self.message_user(request, f"{error} {problems}".strip(), messages.ERROR)
+        else:
+            if action == "publish" and obj.is_scheduled():
+                done = _("Scheduled for %(when)s.") % {
+                    "when": format_local(obj.published_at)
+                }
+            self.message_user(request, done, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
+
+    def render_change_form(self, request, context, add=False, change=False, **kwargs):
+        obj = context.get("original")
+        user = request.user
+        context.update(
+            can_publish=user.has_perm("articles.publish_article"),
+            article_status=obj.status if obj else Status.DRAFT,
+            is_scheduled=bool(obj and obj.is_scheduled()),
+            is_live=bool(obj and obj.is_published()),
+            publish_problems=obj.publish_problems() if obj else [],
+        )
+        return super().render_change_form(request, context, add, change, **kwargs)
+
+    # Bulk workflow actions in the list, through the same model methods.
+
+    def run_bulk(self, request, queryset, method, done):
+        succeeded, failed = 0, []
+        for article in queryset:
+            try:
+                getattr(article, method)(by=request.user)
+                succeeded += 1
+            except (PermissionDenied, WorkflowError) as error:
+                problems = " ".join(str(p) for p in getattr(error, "problems", []))
+                failed.append(f"“{article.headline}”: {error} {problems}".strip())
+        if succeeded:
+            self.message_user(request, done(succeeded), messages.SUCCESS)
+        for failure in failed:
+            self.message_user(request, failure, messages.ERROR)
+
+    @admin.action(description=gettext_lazy("Submit selected articles for review"))
+    def submit_selected(self, request, queryset):
+        self.run_bulk(
+            request,
+            queryset,
+            "submit_for_review",
+            lambda n: (
+                ngettext(
+                    "%d article submitted for review.",
+                    "%d articles submitted for review.",
+                    n,
+                )
+                % n
+            ),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Publish selected articles"),
+        permissions=["publish"],
+    )
+    def publish_selected(self, request, queryset):
+        self.run_bulk(
+            request,
+            queryset,
+            "publish",
+            lambda n: (
+                ngettext("%d article published.", "%d articles published.", n) % n
+            ),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Unpublish selected articles"),
+        permissions=["publish"],
+    )
+    def unpublish_selected(self, request, queryset):
+        self.run_bulk(
+            request,
+            queryset,
+            "unpublish",
+            lambda n: (
+                ngettext("%d article unpublished.", "%d articles unpublished.", n) % n
+            ),
+        )
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    # Revisions: the history lists them; compare two; restore one.
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/history/compare/",
+                self.admin_site.admin_view(self.compare_view),
+                name="articles_article_compare",
+            ),
+            path(
+                "<path:object_id>/history/<int:version_id>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
+            ),
+            *super().get_urls(),
+        ]
+
+    def history_view(self, request, object_id, extra_context=None):
+        article = get_object_or_404(self.get_queryset(request), pk=object_id)
+        extra_context = {
+            **(extra_context or {}),
+            "versions": revisions.versions_of(article),
+            "can_restore": self.has_change_permission(request, article),
+        }
+        return super().history_view(request, object_id, extra_context)
+
+    def restore_view(self, request, object_id, version_id):
+        article = get_object_or_404(self.get_queryset(request), pk=object_id)
+        version = get_object_or_404(revisions.versions_of(article), pk=version_id)
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            article.restore(version, by=request.user)
+        except PermissionDenied as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_history", args=[article.pk])
+            )
+        self.message_user(
+            request,
+            _("Restored the revision of %(when)s. Check it, then publish if needed.")
+            % {"when": format_local(version.revision.date_created)},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:articles_article_change", args=[article.pk])
+        )
+
+    def compare_view(self, request, object_id):
+        article = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_view_or_change_permission(request, article):
+            raise PermissionDenied
+        versions = revisions.versions_of(article)
+        try:
+            old = versions.get(pk=int(request.GET.get("from", "")))
+            new = versions.get(pk=int(request.GET.get("to", "")))
+        except (ValueError, versions.model.DoesNotExist):
+            self.message_user(
+                request,
+                _("Choose two revisions of this article to compare."),
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_history", args=[article.pk])
+            )
+        if old.revision.date_created > new.revision.date_created:
+            old, new = new, old
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": article,
+            "title": _("Compare revisions of “%s”") % article.headline,
+            "old": old,
+            "new": new,
+            "changes": revisions.compare(old, new),
+        }
+        return TemplateResponse(request, "admin/articles/article/compare.html", context)

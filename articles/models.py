@@ -1,15 +1,256 @@
-from django.db import models
+import re
+
+import reversion
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+
+from .fields import RichTextField
+from .images import make_renditions
+
+IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+
+
+def format_local(moment):
+    """A time as the newsroom reads it: in its own time zone, in its own format."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def body_image_alts(html):
+    """The alt text of each image in sanitized body HTML ("" where it has none)."""
+    alts = []
+    for tag in IMG_TAG.findall(html):
+        match = ALT_ATTR.search(tag)
+        alts.append((match.group(1) or match.group(2) or "") if match else "")
+    return alts
+
+
+class WorkflowError(Exception):
+    """A workflow step that may not happen: the message says why, for the editor."""
+
+    def __init__(self, message, problems=()):
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+class Licence(models.TextChoices):
+    CC_BY_NC_ND_3 = "cc-by-nc-nd-3.0", _("Creative Commons BY-NC-ND 3.0")
+    CC_BY_NC_ND_4 = "cc-by-nc-nd-4.0", _("Creative Commons BY-NC-ND 4.0")
+    CC_BY_4 = "cc-by-4.0", _("Creative Commons BY 4.0")
+    ALL_RIGHTS_RESERVED = "all-rights-reserved", _("All rights reserved")
+
+    @property
+    def url(self):
+        return LICENCE_URLS.get(self, "")
+
+
+LICENCE_URLS = {
+    Licence.CC_BY_NC_ND_3: "https://creativecommons.org/licenses/by-nc-nd/3.0/",
+    Licence.CC_BY_NC_ND_4: "https://creativecommons.org/licenses/by-nc-nd/4.0/",
+    Licence.CC_BY_4: "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Sections are listed by this number.")
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+
+class Image(models.Model):
+    """An uploaded photo or graphic, stored re-encoded and stripped of metadata
+    (articles.images), with renditions made once when the file is saved."""
+
+    file = models.ImageField(
+        _("file"),
+        upload_to="images/%Y/%m/",
+        width_field="width",
+        height_field="height",
+    )
+    width = models.PositiveIntegerField(editable=False, default=0)
+    height = models.PositiveIntegerField(editable=False, default=0)
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "What the image shows, for readers who cannot see it. Required unless "
+            "the image is decorative."
+        ),
+    )
+    decorative = models.BooleanField(
+        _("decorative"),
+        default=False,
+        help_text=_("Adds nothing to the story; screen readers skip it."),
+    )
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    credit = models.CharField(
+        _("credit"),
+        max_length=200,
+        blank=True,
+        help_text=_("Photographer or source, e.g. “Jane Doe / The Newsroom”."),
+    )
+    may_redistribute = models.BooleanField(
+        _("may be redistributed"),
+        default=False,
+        help_text=_(
+            "We hold the rights to let others republish this image with the story. "
+            "Leave unticked for wire and agency photos."
+        ),
+    )
+    renditions = models.JSONField(default=list, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(alt_text="") | Q(decorative=True),
+                name="image_alt_text_or_decorative",
+                violation_error_message=_(
+                    "Describe the image in the alt text, or mark it decorative."
+                ),
+            )
+        ]
+
+    def __str__(self):
+        return self.alt_text or self.caption or self.file.name
+
+    def save(self, *args, **kwargs):
+        file_changed = self.pk is None or (
+            Image.objects.filter(pk=self.pk).values_list("file", flat=True).first()
+            != self.file.name
+        )
+        super().save(*args, **kwargs)
+        if file_changed and self.file:
+            self.renditions = make_renditions(self.file.name, self.file.storage)
+            super().save(update_fields=["renditions"])
+
+    def srcset(self, kind="webp"):
+        storage = self.file.storage
+        return ", ".join(
+            f"{storage.url(r[kind])} {r['width']}w" for r in self.renditions
+        )
+
+    def srcset_fallback(self):
+        return self.srcset("fallback")
+
+    def fallback_url(self):
+        """The largest rendition up to 1200 pixels: the plain <img src>."""
+        fitting = [r for r in self.renditions if r["width"] <= 1200] or self.renditions
+        return self.file.storage.url(fitting[-1]["fallback"]) if fitting else ""
+
+
+class Author(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    title = models.CharField(
+        _("title"),
+        max_length=150,
+        blank=True,
+        help_text=_("e.g. “Education reporter”."),
+    )
+    bio = models.TextField(_("bio"), blank=True)
+    photo = models.ForeignKey(
+        Image,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="author",
+        verbose_name=_("user account"),
+        help_text=_("The staff account of this author, if they have one."),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("author")
+        verbose_name_plural = _("authors")
+
+    def __str__(self):
+        return self.name
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "review", _("In review")
+    PUBLISHED = "published", _("Published")
+    UNPUBLISHED = "unpublished", _("Unpublished")
 
 
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of what readers may see."""
-        return self.filter(published_at__lte=timezone.now())
+        """The one definition of what readers may see. A scheduled article is
+        published with a future time: it appears on its own when the time comes."""
+        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def for_page(self):
+        """Everything an article page shows, in a fixed number of queries."""
+        bylines = Byline.objects.select_related("author").order_by("position", "pk")
+        return self.select_related("section", "featured_image").prefetch_related(
+            models.Prefetch("bylines", queryset=bylines), "tags"
+        )
+
+    def scheduled(self):
+        return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def editable_by(self, user):
+        """Editors see every article; a writer only those they created or sign."""
+        if user.has_perm("articles.publish_article"):
+            return self
+        return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
 
 
+@reversion.register(follow=["bylines"])
 class Article(models.Model):
     headline = models.CharField(_("headline"), max_length=200)
     slug = models.SlugField(
@@ -18,13 +259,109 @@ class Article(models.Model):
         unique=True,
         help_text=_("The last part of the article's address. Unique across the site."),
     )
-    body = models.TextField(_("body"), blank=True)
+    dek = models.CharField(
+        _("dek"),
+        max_length=300,
+        blank=True,
+        help_text=_("One or two sentences under the headline. Required to publish."),
+    )
+    body = RichTextField(_("body"), blank=True)
+    section = models.ForeignKey(
+        Section,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="articles",
+        verbose_name=_("section"),
+        help_text=_("Required to publish."),
+    )
+    tags = models.ManyToManyField(
+        Tag, blank=True, related_name="articles", verbose_name=_("tags")
+    )
+    authors = models.ManyToManyField(
+        Author,
+        through="Byline",
+        related_name="articles",
+        verbose_name=_("authors"),
+    )
+    featured_image = models.ForeignKey(
+        Image,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("featured image"),
+    )
+    licence = models.CharField(
+        _("licence"),
+        max_length=30,
+        choices=Licence.choices,
+        default=Licence.CC_BY_NC_ND_3,
+        help_text=_("Under Creative Commons, others may republish the story."),
+    )
+    seo_title = models.CharField(
+        _("SEO title"),
+        max_length=70,
+        blank=True,
+        help_text=_("For search engines and social cards. Empty: the headline."),
+    )
+    seo_description = models.CharField(
+        _("SEO description"),
+        max_length=160,
+        blank=True,
+        help_text=_("Empty: the dek."),
+    )
+    canonical_url = models.URLField(
+        _("canonical URL"),
+        blank=True,
+        help_text=_(
+            "Only for a story first published elsewhere: the original's address."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        editable=False,
+    )
     published_at = models.DateTimeField(
-        _("published at"),
+        _("publish time"),
         null=True,
         blank=True,
         db_index=True,
-        help_text=_("Readers see the article from this time on. Empty: not published."),
+        help_text=_(
+            "When readers first see it. Empty: now, when you press Publish. A future "
+            "time schedules the article."
+        ),
+    )
+    first_published_at = models.DateTimeField(
+        _("first published"), null=True, blank=True, editable=False
+    )
+    updated_materially_at = models.DateTimeField(
+        _("last materially updated"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Shown to readers as “Updated”. Move it for new facts, not for typo fixes."
+        ),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -35,9 +372,28 @@ class Article(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("article")
         verbose_name_plural = _("articles")
+        permissions = [
+            ("publish_article", _("Can publish, schedule and unpublish articles")),
+        ]
+        indexes = [models.Index(fields=["status", "-published_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name="article_published_has_time",
+            )
+        ]
 
     def __str__(self):
         return self.headline
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            # Every save moves the edit counter on: an editor's form that was opened
+            # at an older number is refused instead of overwriting this save.
+            self.version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         day = timezone.localdate(self.published_at or self.created_at or timezone.now())
@@ -52,4 +408,199 @@ class Article(models.Model):
         )
 
     def is_published(self):
-        return self.published_at is not None and self.published_at <= timezone.now()
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at <= timezone.now()
+        )
+
+    def is_scheduled(self):
+        return self.status == Status.PUBLISHED and self.published_at > timezone.now()
+
+    @property
+    def state_label(self):
+        """The status an editor needs to see, with "Scheduled" told apart."""
+        if self.status == Status.PUBLISHED and self.published_at > timezone.now():
+            return _("Scheduled")
+        return self.get_status_display()
+
+    @cached_property
+    def byline_authors(self):
+        return [byline.author for byline in self.bylines.all()]
+
+    # Workflow. Every step checks who asks on the server; the admin's buttons only
+    # call these methods.
+
+    def can_edit(self, user):
+        if user.has_perm("articles.publish_article"):
+            return True
+        if not user.has_perm("articles.change_article"):
+            return False
+        own = (
+            self.created_by_id == user.pk
+            or self.bylines.filter(author__user=user).exists()
+        )
+        return own and self.status in (Status.DRAFT, Status.UNPUBLISHED)
+
+    def publish_problems(self):
+        """What stands between this article and readers, in an editor's words."""
+        problems = []
+        if not self.bylines.exists():
+            problems.append(_("Add at least one byline."))
+        if self.section_id is None:
+            problems.append(_("Choose a section."))
+        if not self.dek.strip():
+            problems.append(_("Write a dek."))
+        if not self.body.strip():
+            problems.append(_("Write the body."))
+        image = self.featured_image
+        if image and not (image.alt_text.strip() or image.decorative):
+            problems.append(_("Give the featured image alt text."))
+        if any(not alt.strip() for alt in body_image_alts(self.body)):
+            problems.append(_("Give every image in the body alt text."))
+        return problems
+
+    def _require_publisher(self, by):
+        if not by.has_perm("articles.publish_article"):
+            raise PermissionDenied(
+                _("Only editors can publish, schedule or unpublish articles.")
+            )
+
+    def _transition(self, by, status, comment, **fields):
+        with transaction.atomic(), reversion.create_revision():
+            self.status = status
+            for name, value in fields.items():
+                setattr(self, name, value)
+            self.updated_by = by
+            self.save()
+            reversion.set_user(by)
+            reversion.set_comment(comment)
+
+    def submit_for_review(self, by):
+        if self.status not in (Status.DRAFT, Status.UNPUBLISHED):
+            raise WorkflowError(_("Only a draft can be submitted for review."))
+        if not self.can_edit(by):
+            raise PermissionDenied(_("You can only submit your own articles."))
+        self._transition(by, Status.IN_REVIEW, _("Submitted for review"))
+
+    def send_back(self, by):
+        """An editor returns an article in review to its writer."""
+        self._require_publisher(by)
+        if self.status != Status.IN_REVIEW:
+            raise WorkflowError(_("Only an article in review can be sent back."))
+        self._transition(by, Status.DRAFT, _("Sent back to draft"))
+
+    def publish(self, by, at=None):
+        """Publish now, or at `at` (or the article's own publish time) if that is
+        in the future: then the article is scheduled and appears by itself."""
+        self._require_publisher(by)
+        problems = self.publish_problems()
+        if problems:
+            raise WorkflowError(_("This article cannot be published yet."), problems)
+        now = timezone.now()
+        when = at or self.published_at or now
+        if at is None and self.status != Status.PUBLISHED and when < now:
+            # A time left over from an earlier draft does not backdate the story.
+            when = now
+        comment = _("Scheduled") if when > now else _("Published")
+        self._transition(
+            by,
+            Status.PUBLISHED,
+            comment,
+            published_at=when,
+            first_published_at=self.first_published_at or when,
+        )
+
+    def unpublish(self, by):
+        self._require_publisher(by)
+        if self.status != Status.PUBLISHED:
+            raise WorkflowError(
+                _("Only a published or scheduled article can be unpublished.")
+            )
+        self._transition(by, Status.UNPUBLISHED, _("Unpublished"))
+
+    def restore(self, version, by):
+        """Bring back the words, placement and bylines of an earlier revision, as a
+        new revision. Status and publish time stay as they are now."""
+        if not self.can_edit(by):
+            raise PermissionDenied(_("You cannot edit this article."))
+        data = version.field_dict
+        byline_type = ContentType.objects.get_for_model(Byline)
+        old_bylines = sorted(
+            (
+                v.field_dict
+                for v in version.revision.version_set.filter(content_type=byline_type)
+                if v.field_dict["article_id"] == self.pk
+            ),
+            key=lambda byline: byline["position"],
+        )
+        with transaction.atomic(), reversion.create_revision():
+            for name in RESTORED_FIELDS:
+                setattr(self, name, data[name])
+            self.updated_by = by
+            self.save()
+            self.tags.set(data.get("tags", []))
+            self.bylines.all().delete()
+            Byline.objects.bulk_create(
+                Byline(article=self, author_id=b["author_id"], position=b["position"])
+                for b in old_bylines
+                if Author.objects.filter(pk=b["author_id"]).exists()
+            )
+            reversion.set_user(by)
+            reversion.set_comment(
+                _("Restored the revision of %(when)s")
+                % {
+                    "when": date_format(
+                        timezone.localtime(version.revision.date_created),
+                        "DATETIME_FORMAT",
+                    )
+                }
+            )
+
+    def clean(self):
+        if self.canonical_url and self.canonical_url.startswith("http://"):
+            raise ValidationError(
+                {"canonical_url": _("Use the https:// address of the original.")}
+            )
+
+
+# What restoring a revision brings back (by attribute name); tags and bylines too.
+RESTORED_FIELDS = [
+    "headline",
+    "slug",
+    "dek",
+    "body",
+    "section_id",
+    "featured_image_id",
+    "licence",
+    "seo_title",
+    "seo_description",
+    "canonical_url",
+]
+
+
+@reversion.register()
+class Byline(models.Model):
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="bylines"
+    )
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        related_name="bylines",
+        verbose_name=_("author"),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author"], name="byline_author_once_per_article"
+            )
+        ]
+
+    def __str__(self):
+        return self.author.name

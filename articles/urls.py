@@ -11,4 +11,6 @@ urlpatterns = [
         views.ArticleDetailView.as_view(),
         name="detail",
     ),
+    path("preview/<str:token>/", views.preview, name="preview"),
+    path("editor/images/", views.editor_image_upload, name="editor-image-upload"),
 ]

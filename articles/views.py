@@ -1,12 +1,26 @@
-from django.shortcuts import redirect
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 from django.views.generic import DetailView, ListView
 
+from .images import make_renditions, process_upload
 from .models import Article
+
+PREVIEW_SALT = "articles.preview"
 
 
 class PublishedMixin:
     def get_queryset(self):
-        return Article.objects.published()
+        return Article.objects.published().for_page()
 
 
 class HomeView(PublishedMixin, ListView):
@@ -14,9 +28,19 @@ class HomeView(PublishedMixin, ListView):
     context_object_name = "articles"
     paginate_by = 20
 
+    def get_queryset(self):
+        return Article.objects.published().select_related("section")
+
 
 class ArticleDetailView(PublishedMixin, DetailView):
     context_object_name = "article"
+    template_name = "articles/article_detail.html"
+
+    def get_queryset(self):
+        if self.request.user.has_perm("articles.view_article"):
+            # Staff preview drafts, scheduled and unpublished articles at their URL.
+            return Article.objects.for_page()
+        return super().get_queryset()
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -24,4 +48,62 @@ class ArticleDetailView(PublishedMixin, DetailView):
         # with the wrong date still finds the story, at its one canonical address.
         if request.path != self.object.get_absolute_url():
             return redirect(self.object, permanent=True)
-        return self.render_to_response(self.get_context_data(object=self.object))
+        preview = not self.object.is_published()
+        response = self.render_to_response(
+            self.get_context_data(object=self.object, preview=preview)
+        )
+        if preview:
+            add_never_cache_headers(response)
+            response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+def preview_link_for(article):
+    token = signing.dumps({"article": article.pk}, salt=PREVIEW_SALT)
+    return reverse("articles:preview", kwargs={"token": token})
+
+
+@never_cache
+def preview(request, token):
+    """A draft shown to someone without an account, through an expiring signed link."""
+    try:
+        data = signing.loads(
+            token, salt=PREVIEW_SALT, max_age=settings.PREVIEW_LINK_MAX_AGE
+        )
+    except signing.SignatureExpired as error:
+        raise Http404(
+            _("This preview link has expired. Ask the editor for a new one.")
+        ) from error
+    except signing.BadSignature as error:
+        raise Http404(_("This preview link is not valid.")) from error
+    article = get_object_or_404(Article.objects.for_page(), pk=data.get("article"))
+    view = ArticleDetailView(object=article)
+    view.setup(request)
+    response = view.render_to_response(
+        view.get_context_data(object=article, preview=not article.is_published())
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+@staff_member_required
+def editor_image_upload(request):
+    """Images inserted in CKEditor 5: the same pipeline as every upload."""
+    if not request.user.has_perm("articles.add_image"):
+        return JsonResponse(
+            {"error": {"message": _("You may not upload images.")}}, status=403
+        )
+    upload = request.FILES.get("upload")
+    if upload is None:
+        return JsonResponse({"error": {"message": _("No file was sent.")}}, status=400)
+    try:
+        processed = process_upload(upload)
+    except ValidationError as error:
+        return JsonResponse(
+            {"error": {"message": " ".join(error.messages)}}, status=400
+        )
+    name = default_storage.save(f"images/editor/{processed.name}", processed)
+    renditions = make_renditions(name, default_storage)
+    fitting = [r for r in renditions if r["width"] <= 1200] or renditions
+    return JsonResponse({"url": default_storage.url(fitting[-1]["fallback"])})

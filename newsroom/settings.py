@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "csp",
+    "django_ckeditor_5",
+    "reversion",
     "articles",
     "donations",
 ]
@@ -207,6 +209,100 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# Rich text: CKEditor 5 with a newsroom toolbar. Plugins that let an editor write raw
+# HTML, embed third-party media or add inline styles are removed; whatever the editor
+# sends is sanitized again by articles.richtext on save and on render.
+CKEDITOR_5_CONFIGS = {
+    "default": {
+        "toolbar": {
+            "items": [
+                "heading",
+                "|",
+                "bold",
+                "italic",
+                "link",
+                "|",
+                "bulletedList",
+                "numberedList",
+                "blockQuote",
+                "|",
+                "imageUpload",
+                "insertTable",
+                "horizontalLine",
+                "|",
+                "undo",
+                "redo",
+            ],
+            "shouldNotGroupWhenFull": True,
+        },
+        "removePlugins": [
+            "SourceEditing",
+            "HtmlEmbed",
+            "GeneralHtmlSupport",
+            "FullPage",
+            "Markdown",
+            "MediaEmbed",
+            "Style",
+            "Font",
+            "Highlight",
+            "Alignment",
+            "TableProperties",
+            "TableCellProperties",
+            "ImageResize",
+            "Mention",
+            "TodoList",
+            "PageBreak",
+            "CKFinderUploadAdapter",
+        ],
+        "heading": {
+            "options": [
+                {
+                    "model": "paragraph",
+                    "title": "Paragraph",
+                    "class": "ck-heading_paragraph",
+                },
+                {
+                    "model": "heading2",
+                    "view": "h2",
+                    "title": "Heading",
+                    "class": "ck-heading_heading2",
+                },
+                {
+                    "model": "heading3",
+                    "view": "h3",
+                    "title": "Subheading",
+                    "class": "ck-heading_heading3",
+                },
+            ]
+        },
+        "image": {
+            "toolbar": [
+                "imageTextAlternative",
+                "toggleImageCaption",
+                "|",
+                "imageStyle:block",
+                "imageStyle:side",
+            ]
+        },
+        "table": {
+            "contentToolbar": [
+                "tableColumn",
+                "tableRow",
+                "mergeTableCells",
+                "toggleTableCaption",
+            ]
+        },
+        "link": {"defaultProtocol": "https://"},
+        "list": {"properties": {"styles": False, "startIndex": True, "reversed": True}},
+    }
+}
+# Images inserted in the editor go through the same pipeline as every other upload.
+CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "articles:editor-image-upload"
+CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "png", "gif", "webp"]
+
+# Expiring links that let someone without an account read a draft.
+PREVIEW_LINK_MAX_AGE = int(env("PREVIEW_LINK_MAX_AGE", str(7 * 24 * 3600)))
 
 LOGGING = {
     "version": 1,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, AuthorFactory, DraftFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ def test_home_lists_published_articles_newest_first(client):
 
 
 def test_home_hides_unpublished_and_scheduled_articles(client):
-    ArticleFactory(headline="A draft nobody may see", published_at=None)
+    DraftFactory(headline="A draft nobody may see")
     ArticleFactory(
         headline="A story for tomorrow",
         published_at=timezone.now() + timedelta(days=1),
@@ -46,8 +46,15 @@ def test_home_rejects_a_junk_page_number(client):
 
 
 def test_article_page_shows_the_story(client, django_assert_num_queries):
-    article = ArticleFactory(headline="Library hours grow", body="First.\n\nSecond.")
-    with django_assert_num_queries(1):
+    article = ArticleFactory(
+        headline="Library hours grow",
+        body="<p>First.</p><p>Second.</p>",
+        authors=AuthorFactory.create_batch(4),
+    )
+    article.tags.set(TagFactory.create_batch(6))
+    # The article with its section and image, its bylines with authors, its tags:
+    # the same three queries whatever the number of authors and tags.
+    with django_assert_num_queries(3):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
@@ -73,7 +80,7 @@ def test_unknown_slug_is_a_404_with_the_site_page(client):
 
 
 def test_unpublished_article_is_a_404_for_readers(client):
-    article = ArticleFactory(published_at=None)
+    article = DraftFactory()
     assert client.get(article.get_absolute_url()).status_code == 404
 
 

@@ -1,49 +1,190 @@
+import io
 import secrets
 from datetime import timedelta
 
+import reversion
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw
 
-from articles.models import Article
+from articles.images import process_upload
+from articles.models import Article, Author, Byline, Image, Section, Status, Tag
 
 # One password for the demo accounts, made on first run and kept out of git, so a
 # demo left running on a reachable machine does not have a password everyone knows.
 PASSWORD_FILE = settings.BASE_DIR / ".demo-password"
 
 DEMO_ACCOUNTS = [
-    # username, first name, superuser
-    ("admin", "Site admin", True),
-    ("editor", "Edith Editor", False),
-    ("writer", "Walt Writer", False),
-    ("fundraising", "Fran Fundraiser", False),
+    # username, full name, role (group), superuser
+    ("admin", "Ada Admin", "Site admin", True),
+    ("editor", "Edith Editor", "Editor", False),
+    ("writer", "Walt Writer", "Writer", False),
+    ("fundraising", "Fran Fundraiser", "Fundraising", False),
 ]
 
-DEMO_ARTICLES = [
+SECTIONS = [
+    ("Politics", "politics"),
+    ("Education", "education"),
+    ("Environment", "environment"),
+]
+
+AUTHORS = [
+    # name, slug, title, bio, demo account
+    (
+        "Walt Writer",
+        "walt-writer",
+        "City hall reporter",
+        "Walt covers the city council and the county budget.",
+        "writer",
+    ),
+    (
+        "Maria Gonzalez",
+        "maria-gonzalez",
+        "Education reporter",
+        "Maria has covered public schools for eight years.",
+        None,
+    ),
+    (
+        "Sam Okafor",
+        "sam-okafor",
+        "Environment reporter",
+        "Sam reports on water, weather and the river.",
+        None,
+    ),
+]
+
+TAGS = ["City council", "Budget", "Flooding", "Schools", "Teachers", "Weather"]
+
+# Colours for demo images drawn with Pillow: sky, ground, accent.
+PICTURES = {
+    "river": ((110, 150, 190), (60, 90, 70), (40, 70, 120)),
+    "council": ((200, 190, 170), (120, 90, 70), (150, 30, 30)),
+    "school": ((170, 200, 230), (200, 160, 80), (180, 60, 40)),
+}
+
+PARAGRAPH = "<p>{}</p>"
+
+ARTICLES = [
+    # slug, headline, dek, section, tags, authors, picture, state, age
     (
         "city-council-approves-new-budget",
         "City council approves budget with more money for libraries",
-        "After three hours of public comment, the council voted 7-2 on Tuesday.\n\n"
-        "Library hours will grow on weekends for the first time since 2019.",
+        "After three hours of public comment, the council voted 7-2 for longer "
+        "weekend library hours.",
+        "politics",
+        ["City council", "Budget"],
+        ["walt-writer"],
+        "council",
+        Status.PUBLISHED,
         timedelta(hours=3),
     ),
     (
         "river-flood-warning-issued",
         "Flood warning issued as the river rises after two days of rain",
-        "The National Weather Service expects the river to crest Thursday morning.\n\n"
-        "Residents of low-lying neighborhoods are asked to prepare to leave.",
+        "The National Weather Service expects the river to crest Thursday morning.",
+        "environment",
+        ["Flooding", "Weather"],
+        ["sam-okafor", "walt-writer"],
+        "river",
+        Status.PUBLISHED,
         timedelta(hours=7),
     ),
     (
         "school-district-teacher-shortage",
         "Inside the school district's year-long struggle to hire teachers",
-        "Dozens of classrooms started the year with substitutes.\n\n"
-        "We spoke with teachers, parents and administrators about what comes next.",
+        "Dozens of classrooms started the year with substitutes. Here is why.",
+        "education",
+        ["Schools", "Teachers"],
+        ["maria-gonzalez"],
+        "school",
+        Status.PUBLISHED,
         timedelta(days=2),
     ),
+    (
+        "bus-routes-change-in-january",
+        "Bus routes will change in January. Here is what riders need to know",
+        "Three routes merge and one is cut, the transit board decided.",
+        "politics",
+        ["City council"],
+        ["walt-writer"],
+        None,
+        "scheduled",
+        -timedelta(days=1),
+    ),
+    (
+        "school-board-election-guide",
+        "Your guide to the school board election",
+        "Six candidates for three seats: where they stand.",
+        "education",
+        ["Schools"],
+        ["maria-gonzalez"],
+        None,
+        Status.IN_REVIEW,
+        None,
+    ),
+    (
+        "water-rates-draft",
+        "Water rates may rise for the first time in a decade",
+        "",
+        None,
+        [],
+        ["walt-writer"],
+        None,
+        Status.DRAFT,
+        None,
+    ),
+    (
+        "old-stadium-plan",
+        "Stadium plan shelved",
+        "The proposal is off the table for now.",
+        "politics",
+        [],
+        ["walt-writer"],
+        None,
+        Status.UNPUBLISHED,
+        timedelta(days=20),
+    ),
 ]
+
+BODY = [
+    "The decision came after a long night of testimony from residents, many of whom "
+    "asked the city to protect services they rely on.",
+    "“We heard you,” the council president said before the vote. “This budget "
+    "reflects what people told us they need.”",
+    "<h2>What changes</h2>",
+    "<ul><li>Libraries open on Sundays from March.</li>"
+    "<li>Two new crossing guards near elementary schools.</li>"
+    "<li>Street repairs move up on the schedule.</li></ul>",
+    "Opponents said the plan leans on one-time money. The budget takes effect "
+    "on Jan. 1.",
+]
+
+
+def demo_picture(kind):
+    sky, ground, accent = PICTURES[kind]
+    picture = PILImage.new("RGB", (1600, 900), sky)
+    draw = ImageDraw.Draw(picture)
+    for y in range(450):
+        shade = tuple(int(c * (0.75 + 0.25 * y / 450)) for c in sky)
+        draw.line([(0, y), (1600, y)], fill=shade)
+    draw.rectangle([0, 560, 1600, 900], fill=ground)
+    draw.ellipse([1200, 90, 1380, 270], fill=(250, 235, 180))
+    for i in range(6):
+        x = 120 + i * 240
+        draw.rectangle([x, 380 - (i % 3) * 60, x + 150, 560], fill=accent)
+        for w in range(3):
+            draw.rectangle(
+                [x + 20 + w * 45, 420, x + 45 + w * 45, 460], fill=(245, 240, 220)
+            )
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    return ContentFile(buffer.getvalue(), name=f"{kind}.jpg")
 
 
 class Command(BaseCommand):
@@ -54,12 +195,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             password = self.demo_password()
-            self.load_accounts(password)
-            self.load_articles()
+            users = self.load_accounts(password)
+            self.load_articles(users)
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
         self.stdout.write(
             "Demo accounts (sign in at /admin/): "
-            + ", ".join(username for username, *_ in DEMO_ACCOUNTS)
+            + ", ".join(f"{name} ({role})" for name, _n, role, _s in DEMO_ACCOUNTS)
             + f"\nPassword for all of them: {password}"
         )
 
@@ -72,23 +213,98 @@ class Command(BaseCommand):
 
     def load_accounts(self, password):
         User = get_user_model()
-        for username, name, superuser in DEMO_ACCOUNTS:
+        users = {}
+        for username, name, role, superuser in DEMO_ACCOUNTS:
             user, _ = User.objects.get_or_create(username=username)
-            user.first_name = name
+            user.first_name, _sep, user.last_name = name.partition(" ")
             user.email = f"{username}@example.org"
             user.is_staff = True
             user.is_superuser = superuser
             user.set_password(password)
             user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            users[username] = user
+        return users
 
-    def load_articles(self):
-        now = timezone.now()
-        for slug, headline, body, age in DEMO_ARTICLES:
-            Article.objects.update_or_create(
+    def load_articles(self, users):
+        sections = {
+            slug: Section.objects.update_or_create(
+                slug=slug, defaults={"name": name, "position": position}
+            )[0]
+            for position, (name, slug) in enumerate(SECTIONS)
+        }
+        tags = {
+            name: Tag.objects.get_or_create(
+                name=name, defaults={"slug": name.lower().replace(" ", "-")}
+            )[0]
+            for name in TAGS
+        }
+        authors = {}
+        for name, slug, title, bio, account in AUTHORS:
+            authors[slug] = Author.objects.update_or_create(
                 slug=slug,
                 defaults={
-                    "headline": headline,
-                    "body": body,
-                    "published_at": now - age,
+                    "name": name,
+                    "title": title,
+                    "bio": bio,
+                    "user": users.get(account),
                 },
+            )[0]
+        now = timezone.now()
+        editor = users["editor"]
+        for (
+            slug,
+            headline,
+            dek,
+            section,
+            tag_names,
+            author_slugs,
+            picture,
+            state,
+            age,
+        ) in ARTICLES:
+            if Article.objects.filter(slug=slug).exists():
+                continue
+            with reversion.create_revision():
+                reversion.set_user(users["writer"])
+                reversion.set_comment("Created (demo content)")
+                article = Article.objects.create(
+                    slug=slug,
+                    headline=headline,
+                    dek=dek,
+                    body="".join(
+                        part if part.startswith("<") else PARAGRAPH.format(part)
+                        for part in BODY
+                    ),
+                    section=sections.get(section),
+                    featured_image=self.picture(picture, users["editor"]),
+                    created_by=users["writer"],
+                    updated_by=users["writer"],
+                )
+                article.tags.set([tags[name] for name in tag_names])
+                for position, author_slug in enumerate(author_slugs):
+                    Byline.objects.create(
+                        article=article, author=authors[author_slug], position=position
+                    )
+            if state == Status.IN_REVIEW:
+                article.submit_for_review(by=users["writer"])
+            elif state in (Status.PUBLISHED, "scheduled", Status.UNPUBLISHED):
+                article.publish(by=editor, at=now - age)
+                if state == Status.UNPUBLISHED:
+                    article.unpublish(by=editor)
+
+    def picture(self, kind, user):
+        if kind is None:
+            return None
+        alt = f"Illustration: {kind}"
+        image = Image.objects.filter(alt_text=alt).first()
+        if image is None:
+            image = Image.objects.create(
+                file=process_upload(demo_picture(kind)),
+                alt_text=alt,
+                caption=f"A drawing of the {kind}, made for the demo.",
+                credit="Newsroom demo",
+                may_redistribute=True,
+                uploaded_by=user,
             )
+        return image

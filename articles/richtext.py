@@ -1,0 +1,170 @@
+"""
+The one allowlist and sanitizer for every rich-text field of the site.
+
+Article bodies, live updates, corrections and appeal bodies are written in CKEditor 5
+and shown to readers as HTML. Whatever the editor sends, or a paste from a word
+processor, an import script or a compromised staff account puts in the database,
+readers only ever get the markup listed here. It is applied twice, on purpose:
+
+- on save (``articles.fields.RichTextField.pre_save``), so the database holds clean
+  HTML and revisions, feeds and the republish view never see anything else;
+- on render (the ``rich_text`` template filter), so rows written before a rule
+  tightened, or by raw SQL that bypassed the model, are cleaned too.
+
+Both call ``sanitize()``, so there is one list to review. It is an allowlist (nh3, the
+Python binding of the Ammonia sanitizer): an element or attribute not named here is
+removed. Raw-HTML, embed and style plugins stay off in the editor configuration; this
+list is why they would be useless anyway.
+
+Links: nh3 would add ``rel="noopener noreferrer"`` to every ``<a>``, which rewrites
+every internal link an editor makes. Neither value is needed here: ``target`` is not
+allowed, so a link can't open a window that could reach back through
+``window.opener``, and the site-wide ``Referrer-Policy`` header already decides what
+other sites learn. So links keep exactly their ``href`` and ``title``, and ``rel`` and
+``target`` are dropped.
+"""
+
+import nh3
+from django.core.exceptions import ImproperlyConfigured
+
+ALLOWED_TAGS = frozenset(
+    {
+        # Text
+        "p",
+        "br",
+        "h2",
+        "h3",
+        "h4",
+        "strong",
+        "b",
+        "em",
+        "i",
+        "u",
+        "s",
+        "sub",
+        "sup",
+        "a",
+        "mark",
+        "code",
+        "pre",
+        "blockquote",
+        "hr",
+        # Lists
+        "ul",
+        "ol",
+        "li",
+        # Images, as CKEditor 5 wraps them
+        "figure",
+        "figcaption",
+        "img",
+        # Tables
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "th",
+        "td",
+    }
+)
+
+ALLOWED_ATTRIBUTES = {
+    "a": frozenset({"href", "title"}),
+    "ol": frozenset({"start", "reversed"}),
+    "img": frozenset({"src", "alt", "width", "height", "srcset", "sizes", "loading"}),
+    "th": frozenset({"colspan", "rowspan", "scope"}),
+    "td": frozenset({"colspan", "rowspan"}),
+}
+
+# Classes are allowed name by name, never freely: these are the ones CKEditor 5's image
+# and table plugins put on their <figure>. (nh3 refuses "class" in ALLOWED_ATTRIBUTES
+# for a tag listed here.)
+ALLOWED_CLASSES = {
+    "figure": frozenset({"image", "table", "image-style-side", "image_resized"}),
+}
+
+# For href and src. Relative URLs (/media/..., #notes) are allowed too. Images are held
+# to http and https by _filter_attribute.
+ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+IMAGE_URL_SCHEMES = frozenset({"http", "https"})
+
+# Removed together with everything inside them, rather than leaving their text behind:
+# code, stylesheets, and markup that is never meant to be read as prose.
+CONTENT_REMOVED_TAGS = frozenset(
+    {
+        "script",
+        "style",
+        "template",
+        "noscript",
+        "noembed",
+        "noframes",
+        "xmp",
+        "iframe",
+        "textarea",
+        "title",
+        "svg",
+        "math",
+    }
+)
+
+# Whatever anyone later adds to ALLOWED_TAGS, these stay out.
+NEVER_ALLOWED_TAGS = CONTENT_REMOVED_TAGS | {
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "select",
+    "link",
+    "meta",
+    "base",
+}
+
+if ALLOWED_TAGS & NEVER_ALLOWED_TAGS:
+    raise ImproperlyConfigured(
+        "articles.richtext.ALLOWED_TAGS may not contain "
+        f"{sorted(ALLOWED_TAGS & NEVER_ALLOWED_TAGS)}."
+    )
+
+
+def _is_image_url(url):
+    # Browsers ignore ASCII whitespace and control characters in a URL's scheme
+    # ("jav\tascript:"), so they are ignored here before looking for one.
+    url = "".join(char for char in url if ord(char) > 0x20 and ord(char) != 0x7F)
+    scheme, colon, rest = url.partition(":")
+    if not colon or any(char in scheme for char in "/?#"):
+        return True  # a relative URL: no scheme before the path, query or fragment
+    return scheme.lower() in IMAGE_URL_SCHEMES
+
+
+def _filter_attribute(tag, attribute, value):
+    # nh3 has already checked src against ALLOWED_URL_SCHEMES, but mailto: and tel: make
+    # no sense for an image, and it doesn't look inside srcset at all.
+    if tag == "img" and attribute == "src" and not _is_image_url(value):
+        return None
+    if tag == "img" and attribute == "srcset":
+        # Each candidate is "URL [descriptor]". Splitting on every comma is stricter
+        # than the browser (it also splits URLs that contain commas), never looser.
+        for candidate in value.split(","):
+            url = candidate.split(maxsplit=1)[0] if candidate.strip() else ""
+            if url and not _is_image_url(url):
+                return None
+    return value
+
+
+def sanitize(html):
+    """Return ``html`` with only the allowed markup. Idempotent."""
+    if not html:
+        return ""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags=CONTENT_REMOVED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_filter_attribute,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+    )

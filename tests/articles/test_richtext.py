@@ -1,0 +1,256 @@
+from types import SimpleNamespace
+
+import pytest
+from django.template import Context, Template
+from django.utils.safestring import mark_safe
+
+from articles.fields import RichTextField
+from articles.richtext import (
+    ALLOWED_TAGS,
+    ALLOWED_URL_SCHEMES,
+    NEVER_ALLOWED_TAGS,
+    sanitize,
+)
+
+HOSTILE = [
+    pytest.param(
+        "<script>alert(1)</script><p>ok</p>", "<p>ok</p>", id="script-and-its-text"
+    ),
+    pytest.param("<img src=x onerror=alert(1)>", '<img src="x">', id="onerror"),
+    pytest.param('<p onclick="steal()">Hi</p>', "<p>Hi</p>", id="onclick"),
+    pytest.param('<a href="javascript:alert(1)">x</a>', "<a>x</a>", id="javascript"),
+    pytest.param('<a href="JaVaScRiPt:alert(1)">x</a>', "<a>x</a>", id="mixed-case"),
+    pytest.param(
+        '<a href="jav&#x09;ascript:alert(1)">x</a>', "<a>x</a>", id="entity-tab"
+    ),
+    pytest.param(
+        '<a href="&#106;avascript:alert(1)">x</a>', "<a>x</a>", id="entity-letter"
+    ),
+    pytest.param(
+        '<a href="  javascript:alert(1)">x</a>', "<a>x</a>", id="leading-space"
+    ),
+    pytest.param('<a href="vbscript:msgbox(1)">x</a>', "<a>x</a>", id="vbscript"),
+    pytest.param(
+        '<a href="data:text/html,&lt;script&gt;alert(1)&lt;/script&gt;">x</a>',
+        "<a>x</a>",
+        id="data-link",
+    ),
+    pytest.param(
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt="x">',
+        '<img alt="x">',
+        id="data-image",
+    ),
+    pytest.param(
+        '<img src="/a.jpg" srcset="/a.jpg 1x, data:image/png;base64,AAAA 2x">',
+        '<img src="/a.jpg">',
+        id="data-in-srcset",
+    ),
+    pytest.param('<img src="mailto:x@example.org">', "<img>", id="mailto-image"),
+    pytest.param(
+        '<iframe src="https://evil.example/"></iframe><p>ok</p>',
+        "<p>ok</p>",
+        id="iframe",
+    ),
+    pytest.param('<p style="position:fixed">x</p>', "<p>x</p>", id="style-attribute"),
+    pytest.param(
+        "<style>body{display:none}</style><p>ok</p>", "<p>ok</p>", id="style-element"
+    ),
+    pytest.param(
+        "<svg><script>alert(1)</script></svg><p>ok</p>", "<p>ok</p>", id="svg-script"
+    ),
+    pytest.param(
+        "<math><mtext>alert(1)</mtext></math><p>ok</p>", "<p>ok</p>", id="math"
+    ),
+    pytest.param(
+        '<form action="/steal"><input name="password"><button>Go</button></form>',
+        "Go",
+        id="form",
+    ),
+    pytest.param('<object data="x.swf"></object><p>ok</p>', "<p>ok</p>", id="object"),
+    pytest.param('<embed src="x.swf"><p>ok</p>', "<p>ok</p>", id="embed"),
+    pytest.param("<!-- secret --><p>ok</p>", "<p>ok</p>", id="comment"),
+    pytest.param(
+        '<base href="https://evil.example/"><p>ok</p>', "<p>ok</p>", id="base"
+    ),
+    pytest.param(
+        '<meta http-equiv="refresh" content="0;url=https://evil.example/"><p>ok</p>',
+        "<p>ok</p>",
+        id="meta-refresh",
+    ),
+    pytest.param(
+        '<link rel="stylesheet" href="https://evil.example/x.css"><p>ok</p>',
+        "<p>ok</p>",
+        id="link",
+    ),
+    pytest.param('<p class="evil">x</p>', "<p>x</p>", id="class-not-allowed"),
+    pytest.param(
+        '<figure class="image evil"><img src="/x.jpg" alt=""></figure>',
+        '<figure class="image"><img src="/x.jpg" alt=""></figure>',
+        id="class-not-on-figure-allowlist",
+    ),
+]
+
+# Written in the canonical form nh3 emits (<br>, not <br/>; attributes double-quoted).
+NEWSROOM_MARKUP = [
+    pytest.param(
+        '<p>Read <a href="/2024/05/01/flood/" title="Earlier">our report</a> and '
+        '<a href="https://example.org/report.pdf">the study</a>, <strong>now</strong> '
+        "<em>in full</em>.</p>",
+        id="paragraph-with-links",
+    ),
+    pytest.param(
+        '<p>Tips: <a href="mailto:tips@example.org">email</a> or '
+        '<a href="tel:+15555550100">call</a>.<br>We read everything.</p>',
+        id="mailto-and-tel-links",
+    ),
+    pytest.param('<p><a href="#notes">Notes</a></p>', id="fragment-link"),
+    pytest.param(
+        "<p><b>b</b> <i>i</i> <u>u</u> <s>s</s> H<sub>2</sub>O x<sup>2</sup> "
+        "<mark>marked</mark> <code>code</code></p><pre><code>print(1)</code></pre>",
+        id="inline-formatting",
+    ),
+    pytest.param(
+        "<ul><li>One<ul><li>One, a</li></ul></li><li>Two</li></ul>"
+        '<ol start="3" reversed=""><li>Three<ol><li>Three, a</li></ol></li></ol>',
+        id="nested-lists",
+    ),
+    pytest.param(
+        '<figure class="table"><table><caption>Rainfall</caption>'
+        '<thead><tr><th scope="col">Town</th><th scope="col">mm</th></tr></thead>'
+        '<tbody><tr><td>Ely</td><td>40</td></tr><tr><td colspan="2">Source: Met Office'
+        '</td></tr></tbody><tfoot><tr><th rowspan="1">Total</th><td>40</td></tr>'
+        "</tfoot></table></figure>",
+        id="table",
+    ),
+    pytest.param(
+        '<figure class="image"><img src="/media/x.jpg" alt="Flood">'
+        "<figcaption>Caption</figcaption></figure>",
+        id="figure-with-image",
+    ),
+    pytest.param(
+        '<figure class="image image-style-side image_resized">'
+        '<img src="https://cdn.example.org/a.jpg" alt="A" width="800" height="600" '
+        'srcset="/a-400.jpg 400w, https://cdn.example.org/a-800.jpg 800w" '
+        'sizes="(max-width: 600px) 400px, 800px" loading="lazy"></figure>',
+        id="responsive-side-image",
+    ),
+    pytest.param(
+        "<blockquote><p>“We lost everything,” she said.</p></blockquote>",
+        id="blockquote",
+    ),
+    pytest.param(
+        "<h2>What happened</h2><p>Text</p><h3>Timeline</h3><h4>Monday</h4><hr><p>End"
+        "</p>",
+        id="headings-and-rule",
+    ),
+    pytest.param(
+        "<p>Café&nbsp;owners &amp; staff said &lt;no&gt;.</p>",
+        id="entities",
+    ),
+]
+
+
+@pytest.mark.parametrize(("html", "expected"), HOSTILE)
+def test_hostile_markup_is_neutralised(html, expected):
+    assert sanitize(html) == expected
+
+
+@pytest.mark.parametrize("html", NEWSROOM_MARKUP)
+def test_ordinary_newsroom_markup_survives_unchanged(html):
+    assert sanitize(html) == html
+
+
+def test_links_lose_target_and_rel_instead_of_gaining_rel():
+    # A deliberate change: target is never allowed, so rel="noopener" has nothing to
+    # protect, and the site's Referrer-Policy header governs referrers.
+    html = '<a href="https://example.org/" target="_blank" rel="noopener">x</a>'
+    assert sanitize(html) == '<a href="https://example.org/">x</a>'
+
+
+def test_empty_input_gives_empty_string():
+    assert sanitize("") == ""
+    assert sanitize(None) == ""
+
+
+def test_dangerous_tags_are_never_on_the_allowlist():
+    assert not ALLOWED_TAGS & NEVER_ALLOWED_TAGS
+    assert {"script", "style", "iframe", "svg", "math", "object", "embed", "form"} <= (
+        NEVER_ALLOWED_TAGS
+    )
+    assert {"http", "https", "mailto", "tel"} == ALLOWED_URL_SCHEMES
+
+
+MESSY = [
+    pytest.param("<table>stray<tr><td>1</td></tr></table>", id="foster-parented-text"),
+    pytest.param('<p>a<figure class="image"><img src="/x.jpg"></figure>b</p>', id="p"),
+    pytest.param('<a href="/1"><a href="/2">x</a></a>', id="nested-links"),
+    pytest.param("<b><i>x</b></i>", id="misnested"),
+    pytest.param(
+        '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+        id="noscript-mutation",
+    ),
+    pytest.param("<p>unclosed <strong>bold", id="unclosed"),
+]
+
+
+@pytest.mark.parametrize(
+    "html",
+    [*(p.values[0] for p in HOSTILE), *(p.values[0] for p in NEWSROOM_MARKUP), *MESSY],
+)
+def test_sanitize_is_idempotent(html):
+    once = sanitize(html)
+    assert sanitize(once) == once
+
+
+def test_rich_text_field_sanitizes_and_stores_on_save():
+    field = RichTextField()
+    field.set_attributes_from_name("body")
+    obj = SimpleNamespace(body="<p onclick=x>Hi</p><script>1</script>")
+    assert field.pre_save(obj, add=True) == "<p>Hi</p>"
+    assert obj.body == "<p>Hi</p>"
+
+
+def test_rich_text_field_leaves_none_alone():
+    field = RichTextField(null=True)
+    field.set_attributes_from_name("body")
+    obj = SimpleNamespace(body=None)
+    assert field.pre_save(obj, add=False) is None
+
+
+def test_rich_text_field_deconstructs_to_its_own_path_with_config_name():
+    field = RichTextField("body", blank=True, config_name="corrections")
+    field.set_attributes_from_name("body")
+    _name, path, args, kwargs = field.deconstruct()
+    assert path == "articles.fields.RichTextField"
+    assert kwargs["config_name"] == "corrections"
+    assert RichTextField(*args, **kwargs).config_name == "corrections"
+
+
+def test_rich_text_field_leaves_default_config_name_out_of_migrations():
+    field = RichTextField()
+    field.set_attributes_from_name("body")
+    assert "config_name" not in field.deconstruct()[3]
+
+
+def render_rich_text(body):
+    return Template("{% load articles %}{{ body|rich_text }}").render(
+        Context({"body": body})
+    )
+
+
+def test_rich_text_filter_sanitizes_on_render():
+    assert render_rich_text('<p onclick="x">Hi</p><script>1</script>') == "<p>Hi</p>"
+
+
+def test_rich_text_filter_does_not_escape_safe_markup():
+    html = '<p>A <a href="/x/">link</a> &amp; <strong>bold</strong></p>'
+    assert render_rich_text(html) == html
+
+
+def test_rich_text_filter_sanitizes_markup_already_marked_safe():
+    assert render_rich_text(mark_safe("<p>ok</p><iframe></iframe>")) == "<p>ok</p>"
+
+
+@pytest.mark.parametrize("body", [None, ""])
+def test_rich_text_filter_renders_nothing_for_empty_values(body):
+    assert render_rich_text(body) == ""
