@@ -343,7 +343,9 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def run_workflow(self, request, obj):
         change_url = reverse("admin:articles_article_change", args=[obj.pk])
-        if "_preview_link" in request.POST:
+        if "_preview_link" in request.POST and request.user.has_perm(
+            "articles.publish_article"
+        ):
             link = request.build_absolute_uri(preview_link_for(obj))
             days = settings.PREVIEW_LINK_MAX_AGE // 86400
             self.message_user(

@@ -418,6 +418,10 @@ class Article(models.Model):
         return self.status == Status.PUBLISHED and self.published_at > timezone.now()
 
     @property
+    def licence_url(self):
+        return Licence(self.licence).url
+
+    @property
     def state_label(self):
         """The status an editor needs to see, with "Scheduled" told apart."""
         if self.status == Status.PUBLISHED and self.published_at > timezone.now():
@@ -549,12 +553,7 @@ class Article(models.Model):
             reversion.set_user(by)
             reversion.set_comment(
                 _("Restored the revision of %(when)s")
-                % {
-                    "when": date_format(
-                        timezone.localtime(version.revision.date_created),
-                        "DATETIME_FORMAT",
-                    )
-                }
+                % {"when": format_local(version.revision.date_created)}
             )
 
     def clean(self):
