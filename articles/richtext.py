@@ -24,6 +24,8 @@ other sites learn. So links keep exactly their ``href`` and ``title``, and ``rel
 ``target`` are dropped.
 """
 
+from html.parser import HTMLParser
+
 import nh3
 from django.core.exceptions import ImproperlyConfigured
 
@@ -168,3 +170,77 @@ def sanitize(html):
         link_rel=None,
         strip_comments=True,
     )
+
+
+# Placing things between paragraphs (pull quotes, inline appeals) -----------------
+
+VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "source"})
+
+
+class _TopLevelBlocks(HTMLParser):
+    """Finds where each top-level element of sanitized HTML ends."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=False)
+        self.html = html
+        self.line_starts = [0]
+        for index, char in enumerate(html):
+            if char == "\n":
+                self.line_starts.append(index + 1)
+        self.depth = 0
+        self.blocks = []  # (tag, offset just past its end)
+        self.feed(html)
+        self.close()
+
+    def here(self):
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID_TAGS:
+            if self.depth == 0:
+                self.blocks.append((tag, self.here() + len(self.get_starttag_text())))
+            return
+        self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        if self.depth == 0:
+            self.blocks.append((tag, self.here() + len(self.get_starttag_text())))
+
+    def handle_endtag(self, tag):
+        if tag in VOID_TAGS or self.depth == 0:
+            return
+        self.depth -= 1
+        if self.depth == 0:
+            self.blocks.append((tag, self.html.index(">", self.here()) + 1))
+
+
+def paragraph_ends(html):
+    """Offsets just past each top-level <p>: the only places something may go, so
+    nothing lands inside a list, a table, a figure or a block quote."""
+    return [end for tag, end in _TopLevelBlocks(html).blocks if tag == "p"]
+
+
+def insert_after_paragraphs(html, insertions):
+    """Insert HTML fragments after paragraph N of sanitized `html`.
+
+    `insertions` is an iterable of (n, fragment). n counts top-level paragraphs from
+    1; 0 puts the fragment first; a number past the last paragraph puts it at the end.
+    Fragments for the same place keep their order. The fragments are trusted markup
+    rendered by our own templates; `html` is sanitized body HTML.
+    """
+    ends = paragraph_ends(html)
+    placed = sorted(
+        (
+            0 if n <= 0 else ends[n - 1] if n <= len(ends) else len(html),
+            order,
+            fragment,
+        )
+        for order, (n, fragment) in enumerate(insertions)
+    )
+    parts, cursor = [], 0
+    for position, _order, fragment in placed:
+        parts += [html[cursor:position], fragment]
+        cursor = position
+    parts.append(html[cursor:])
+    return "".join(parts)

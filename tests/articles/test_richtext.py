@@ -9,6 +9,8 @@ from articles.richtext import (
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
     NEVER_ALLOWED_TAGS,
+    insert_after_paragraphs,
+    paragraph_ends,
     sanitize,
 )
 
@@ -254,3 +256,54 @@ def test_rich_text_filter_sanitizes_markup_already_marked_safe():
 @pytest.mark.parametrize("body", [None, ""])
 def test_rich_text_filter_renders_nothing_for_empty_values(body):
     assert render_rich_text(body) == ""
+
+
+# Inserting fragments between paragraphs -------------------------------------
+
+BODY = (
+    "<p>One</p>"
+    "<ul><li><p>Inside a list</p></li></ul>"
+    "<p>Two</p>"
+    "<table><tbody><tr><td><p>In a table</p></td></tr></tbody></table>"
+    "<blockquote><p>Quoted</p></blockquote>"
+    "<p>Three<br>with a break</p>"
+    "<hr>"
+)
+
+
+def test_a_fragment_goes_after_paragraph_two():
+    assert insert_after_paragraphs(
+        "<p>A</p><p>B</p><p>C</p>", [(2, "<aside>Q</aside>")]
+    ) == ("<p>A</p><p>B</p><aside>Q</aside><p>C</p>")
+
+
+def test_paragraphs_inside_lists_tables_and_quotes_are_not_counted():
+    assert paragraph_ends(BODY) == [
+        len("<p>One</p>"),
+        BODY.index("<table>"),
+        BODY.index("<hr>"),
+    ]
+    placed = insert_after_paragraphs(BODY, [(2, "<aside>Q</aside>")])
+    assert "<p>Two</p><aside>Q</aside><table>" in placed
+
+
+def test_a_position_past_the_end_falls_back_to_the_end():
+    assert insert_after_paragraphs("<p>A</p>", [(9, "<aside>Q</aside>")]) == (
+        "<p>A</p><aside>Q</aside>"
+    )
+
+
+def test_position_zero_goes_first_and_several_fragments_keep_their_order():
+    placed = insert_after_paragraphs(
+        "<p>A</p><p>B</p>", [(1, "<i>x</i>"), (0, "<b>top</b>"), (1, "<i>y</i>")]
+    )
+    assert placed == "<b>top</b><p>A</p><i>x</i><i>y</i><p>B</p>"
+
+
+def test_an_empty_body_gets_the_fragment_alone():
+    assert insert_after_paragraphs("", [(3, "<aside>Q</aside>")]) == "<aside>Q</aside>"
+
+
+def test_multiline_html_offsets_are_right():
+    html = "<p>A\nstill A</p>\n<p>B</p>"
+    assert insert_after_paragraphs(html, [(1, "|")]) == "<p>A\nstill A</p>|\n<p>B</p>"
