@@ -151,6 +151,8 @@ class ArticleForm(forms.ModelForm):
             "canonical_url",
             "published_at",
             "updated_materially_at",
+            "developing",
+            "no_appeals",
         ]
         formfield_callback = https_urls
 
@@ -238,10 +240,14 @@ class ArticleAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin.css"]}
 
     actions = ["submit_selected", "publish_selected", "unpublish_selected"]
-    readonly_fields = ["status_badge", "first_published_at", "edited"]
+    readonly_fields = ["status_badge", "first_published_at", "edited", "coverage"]
     fieldsets = [
         (None, {"fields": ["headline", "slug", "dek", "body"]}),
         (gettext_lazy("Placement"), {"fields": ["section", "tags", "featured_image"]}),
+        (
+            gettext_lazy("Story"),
+            {"fields": ["developing", "coverage", "no_appeals"]},
+        ),
         (
             gettext_lazy("Publishing"),
             {
@@ -302,6 +308,18 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("Bylines"))
     def byline_names(self, article):
         return ", ".join(byline.author.name for byline in article.bylines.all())
+
+    @admin.display(description=gettext_lazy("Coverage"))
+    def coverage(self, article):
+        if not article.coverage_started_at:
+            return "-"
+        started = format_local(article.coverage_started_at)
+        if article.coverage_ended_at:
+            return _("From %(start)s to %(end)s") % {
+                "start": started,
+                "end": format_local(article.coverage_ended_at),
+            }
+        return _("Live since %(start)s") % {"start": started}
 
     @admin.display(description=gettext_lazy("Last edited"))
     def edited(self, article):

@@ -240,6 +240,9 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch("bylines", queryset=bylines), "tags"
         )
 
+    def developing(self):
+        return self.filter(developing=True)
+
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
@@ -346,6 +349,27 @@ class Article(models.Model):
             "Shown to readers as “Updated”. Move it for new facts, not for typo fixes."
         ),
     )
+    developing = models.BooleanField(
+        _("developing story"),
+        default=False,
+        help_text=_(
+            "Shows “This is a developing story. Check back for updates.” with the "
+            "time of the latest update. Untick when coverage ends: updates are kept."
+        ),
+    )
+    coverage_started_at = models.DateTimeField(
+        _("coverage started"), null=True, blank=True, editable=False
+    )
+    coverage_ended_at = models.DateTimeField(
+        _("coverage ended"), null=True, blank=True, editable=False
+    )
+    no_appeals = models.BooleanField(
+        _("no donation appeals on this story"),
+        default=False,
+        help_text=_(
+            "For tragedies, obituaries and other stories where asking is wrong."
+        ),
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -387,6 +411,18 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
+        # The flag keeps its own history: when coverage started, and when it ended.
+        if self.developing and (
+            self.coverage_started_at is None or self.coverage_ended_at
+        ):
+            self.coverage_started_at = self.coverage_started_at or timezone.now()
+            self.coverage_ended_at = None
+        elif (
+            not self.developing
+            and self.coverage_started_at
+            and not self.coverage_ended_at
+        ):
+            self.coverage_ended_at = timezone.now()
         if self.pk is not None:
             # Every save moves the edit counter on: an editor's form that was opened
             # at an older number is refused instead of overwriting this save.
