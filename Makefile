@@ -43,6 +43,8 @@ format: $(BIN)/.dev-installed
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	@if command -v node >/dev/null && [ -d tests/js ]; then node --test tests/js/; \
+	else echo "SKIPPED: JavaScript tests need Node.js 18+ (https://nodejs.org or apt-get install nodejs)"; fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:

@@ -1,3 +1,6 @@
+import os
+import shutil
+
 import pytest
 
 
@@ -5,3 +8,45 @@ import pytest
 def _media_root(settings, tmp_path):
     """Uploaded files from a test land in a temporary folder, never in media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# Browser tests: Playwright driving the system's Chromium (Debian's `chromium`
+# package); Playwright's own browser downloads are never used.
+CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM:
+        pytest.skip(
+            "browser tests need Chromium: install it (Debian: apt-get install chromium) "
+            "or point CHROMIUM at a Chrome/Chromium binary"
+        )
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own
+    # database access (in the same thread) is still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
