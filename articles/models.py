@@ -451,7 +451,11 @@ class Article(models.Model):
         )
 
     def is_scheduled(self):
-        return self.status == Status.PUBLISHED and self.published_at > timezone.now()
+        return (
+            self.status == Status.PUBLISHED
+            and self.published_at is not None
+            and self.published_at > timezone.now()
+        )
 
     @property
     def licence_url(self):
@@ -460,7 +464,7 @@ class Article(models.Model):
     @property
     def state_label(self):
         """The status an editor needs to see, with "Scheduled" told apart."""
-        if self.status == Status.PUBLISHED and self.published_at > timezone.now():
+        if self.is_scheduled():
             return _("Scheduled")
         return self.get_status_display()
 
@@ -593,6 +597,15 @@ class Article(models.Model):
             )
 
     def clean(self):
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            raise ValidationError(
+                {
+                    "published_at": _(
+                        "A published or scheduled article needs a publish time. "
+                        "To take it down, unpublish it instead."
+                    )
+                }
+            )
         if self.canonical_url and self.canonical_url.startswith("http://"):
             raise ValidationError(
                 {"canonical_url": _("Use the https:// address of the original.")}

@@ -28,8 +28,8 @@ CHROMIUM_ARGS = [
 def browser():
     if not CHROMIUM:
         pytest.skip(
-            "browser tests need Chromium: install it (Debian: apt-get install chromium) "
-            "or point CHROMIUM at a Chrome/Chromium binary"
+            "browser tests need Chromium: install it (Debian: apt-get install "
+            "chromium) or point CHROMIUM at a Chrome/Chromium binary"
         )
     from playwright.sync_api import sync_playwright
 

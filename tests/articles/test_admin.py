@@ -1,0 +1,824 @@
+"""The article admin, which is the newsroom's CMS: forms, workflow, revisions."""
+
+import re
+from datetime import timedelta
+from io import BytesIO
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import reversion
+from django import forms
+from django.contrib.messages import get_messages
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from PIL import ExifTags
+from PIL import Image as PILImage
+from reversion.models import Version
+
+from articles.models import Article, Byline, Image, Status
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    DraftFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+# Helpers
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def changelist_url():
+    return reverse("admin:articles_article_changelist")
+
+
+def history_url(article):
+    return reverse("admin:articles_article_history", args=[article.pk])
+
+
+def compare_url(article):
+    return reverse("admin:articles_article_compare", args=[article.pk])
+
+
+def restore_url(article, version):
+    return reverse("admin:articles_article_restore", args=[article.pk, version.pk])
+
+
+def split_datetime(value):
+    """The admin's date box and time box for a datetime (or what was posted)."""
+    if isinstance(value, list):
+        return ["" if part is None else part for part in value]
+    if not value:
+        return ["", ""]
+    local = timezone.localtime(value)
+    return [local.strftime("%Y-%m-%d"), local.strftime("%H:%M:%S")]
+
+
+def posted_fields(form):
+    """(name, value) for each field of `form`, as a browser would post it."""
+    for bound_field in form:
+        name, value = bound_field.html_name, bound_field.value()
+        widget = bound_field.field.widget
+        if isinstance(widget, forms.SplitDateTimeWidget):
+            date, time = split_datetime(value)
+            yield f"{name}_0", date
+            yield f"{name}_1", time
+        elif isinstance(widget, forms.CheckboxInput):
+            if value:  # An unticked box is not sent at all.
+                yield name, "on"
+        elif isinstance(value, list | tuple):  # Many-to-many: a list of ids.
+            yield name, [str(item) for item in value]
+        else:
+            yield name, "" if value is None else value
+
+
+def admin_form_data(response, **overrides):
+    """POST data for the admin change (or add) form rendered in `response`: every
+    field as the page showed it, the bylines inline with its management form, then
+    `overrides` (field names as posted, e.g. `headline` or `bylines-0-author`)."""
+    assert response.status_code == 200, response
+    data = dict(posted_fields(response.context["adminform"].form))
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update(posted_fields(formset.management_form))
+        for form in formset.forms:
+            data.update(posted_fields(form))
+    data.update(overrides)
+    return data
+
+
+def save_in_admin(client, article, **overrides):
+    """Open the change form and post it back, like an editor pressing a button."""
+    form_page = client.get(change_url(article))
+    return client.post(change_url(article), admin_form_data(form_page, **overrides))
+
+
+def messages_of(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def logged_in(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Users are made in almost every test: a slow password hash would dominate."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def editor():
+    return UserFactory(role="Editor", first_name="Maya", last_name="Okafor")
+
+
+@pytest.fixture
+def writer():
+    return UserFactory(role="Writer", first_name="Tom", last_name="Reyes")
+
+
+# Stale saves
+
+
+def with_revision(article_factory, **kwargs):
+    """An article as the admin would have left it: with a first revision."""
+    with reversion.create_revision():
+        return article_factory(**kwargs)
+
+
+def test_saving_over_a_newer_save_is_refused_and_names_who_saved(client, editor):
+    article = with_revision(
+        ArticleFactory, headline="Council meets", dek="The old dek."
+    )
+    client.force_login(editor)
+    stale_page = client.get(change_url(article))
+    other = UserFactory(role="Editor", first_name="Beatrix", last_name="Lindqvist")
+    response = save_in_admin(logged_in(other), article, headline="Council walks out")
+    assert response.status_code == 302
+
+    response = client.post(
+        change_url(article), admin_form_data(stale_page, dek="A new dek.")
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Beatrix Lindqvist saved this article" in page
+    assert "They changed: Headline." in page
+    assert "Your changes have NOT been saved" in page
+    article.refresh_from_db()
+    assert (article.headline, article.dek) == ("Council walks out", "The old dek.")
+
+
+def test_sending_a_refused_stale_form_again_is_refused_again(client, editor):
+    article = with_revision(ArticleFactory, dek="The old dek.")
+    client.force_login(editor)
+    stale_data = admin_form_data(client.get(change_url(article)), dek="A new dek.")
+    save_in_admin(logged_in(UserFactory(role="Editor")), article, headline="Changed")
+
+    first = client.post(change_url(article), stale_data)
+    second = client.post(change_url(article), stale_data)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert "Your changes have NOT been saved" in second.content.decode()
+    article.refresh_from_db()
+    assert (article.headline, article.dek) == ("Changed", "The old dek.")
+
+
+def test_a_save_nobody_else_interrupted_succeeds_and_moves_the_version_on(
+    client, editor
+):
+    article = ArticleFactory(dek="The old dek.")
+    version = Article.objects.get(pk=article.pk).version
+    client.force_login(editor)
+
+    response = save_in_admin(client, article, dek="A new dek.")
+
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.dek == "A new dek."
+    assert article.version == version + 1
+    assert article.updated_by == editor
+
+
+# Writers: what the server refuses them, whatever they post
+
+
+def test_writer_cannot_publish_their_own_draft_from_the_change_form(client, writer):
+    draft = DraftFactory(created_by=writer)
+    client.force_login(writer)
+
+    response = save_in_admin(client, draft, _workflow="publish")
+
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert draft.published_at is None
+    assert "Only editors can publish, schedule or unpublish articles." in messages_of(
+        response
+    )
+
+
+def test_writer_has_no_bulk_publish_action_and_posting_it_changes_nothing(
+    client, writer
+):
+    draft = DraftFactory(created_by=writer)
+    client.force_login(writer)
+
+    page = client.get(changelist_url())
+    choices = [
+        name for name, _label in page.context["action_form"].fields["action"].choices
+    ]
+    response = client.post(
+        changelist_url(),
+        {"action": "publish_selected", "_selected_action": [draft.pk]},
+    )
+
+    assert "submit_selected" in choices
+    assert "publish_selected" not in choices
+    assert "unpublish_selected" not in choices
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert draft.published_at is None
+
+
+def test_writer_cannot_open_or_change_another_writers_article(client, writer):
+    others = DraftFactory(created_by=UserFactory(role="Writer"), headline="Theirs")
+    # A complete, valid form for that article, as its own writer would send it.
+    form_page = logged_in(others.created_by).get(change_url(others))
+    client.force_login(writer)
+
+    opened = client.get(change_url(others))
+    posted = client.post(
+        change_url(others), admin_form_data(form_page, headline="Mine now")
+    )
+
+    # The writer's admin list holds only their own articles: to Django's admin the
+    # others do not exist, and it sends the writer back to the admin index.
+    assert opened.status_code == 302
+    assert opened["Location"] == reverse("admin:index")
+    assert posted.status_code == 302
+    others.refresh_from_db()
+    assert others.headline == "Theirs"
+
+
+def test_writer_submits_a_draft_and_can_then_no_longer_change_it(client, writer):
+    draft = DraftFactory(created_by=writer, headline="Before review")
+    client.force_login(writer)
+    form_page = client.get(change_url(draft))
+
+    response = client.post(
+        change_url(draft), admin_form_data(form_page, _workflow="submit")
+    )
+
+    draft.refresh_from_db()
+    assert response.status_code == 302
+    assert draft.status == Status.IN_REVIEW
+    assert "Submitted for review." in messages_of(response)
+
+    # The form they had open is now refused on the server, and so is a fresh one.
+    stale = client.post(
+        change_url(draft), admin_form_data(form_page, headline="Sneaky edit")
+    )
+    read_only = client.get(change_url(draft))
+    assert stale.status_code == 403
+    assert read_only.status_code == 200
+    assert read_only.context["has_change_permission"] is False
+    draft.refresh_from_db()
+    assert draft.headline == "Before review"
+    assert draft.status == Status.IN_REVIEW
+
+
+# Editors: the workflow buttons
+
+
+def test_editor_publishes_a_complete_draft_and_readers_see_it(client, editor):
+    draft = DraftFactory(headline="Bridge reopens")
+    client.force_login(editor)
+
+    response = save_in_admin(client, draft, _workflow="publish")
+
+    draft.refresh_from_db()
+    assert draft.status == Status.PUBLISHED
+    assert draft.is_published() is True
+    assert "Published." in messages_of(response)
+    reader = Client().get(draft.get_absolute_url())
+    assert reader.status_code == 200
+    assert "Bridge reopens" in reader.content.decode()
+
+
+def test_editor_schedules_with_a_future_publish_time_and_readers_wait(client, editor):
+    draft = DraftFactory()
+    when = timezone.localtime(timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    client.force_login(editor)
+
+    response = save_in_admin(
+        client,
+        draft,
+        _workflow="publish",
+        published_at_0=when.strftime("%Y-%m-%d"),
+        published_at_1=when.strftime("%H:%M:%S"),
+    )
+
+    draft.refresh_from_db()
+    assert draft.status == Status.PUBLISHED
+    assert draft.published_at == when
+    assert draft.is_scheduled() is True
+    assert any(message.startswith("Scheduled") for message in messages_of(response))
+    assert Client().get(draft.get_absolute_url()).status_code == 404
+
+
+def test_editor_unpublishes_and_readers_get_a_404(client, editor):
+    article = ArticleFactory()
+    assert Client().get(article.get_absolute_url()).status_code == 200
+    client.force_login(editor)
+
+    response = save_in_admin(client, article, _workflow="unpublish")
+
+    article.refresh_from_db()
+    assert article.status == Status.UNPUBLISHED
+    assert "Unpublished: readers no longer see it." in messages_of(response)
+    assert Client().get(article.get_absolute_url()).status_code == 404
+
+
+def test_editor_sends_an_article_in_review_back_to_draft(client, editor):
+    article = DraftFactory(status=Status.IN_REVIEW)
+    client.force_login(editor)
+
+    response = save_in_admin(client, article, _workflow="send_back")
+
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+    assert "Sent back to draft." in messages_of(response)
+
+
+def test_clearing_the_publish_time_of_a_live_article_is_a_form_error(client, editor):
+    article = ArticleFactory()
+    published_at = article.published_at
+    client.force_login(editor)
+    client.raise_request_exception = False
+
+    response = save_in_admin(client, article, published_at_0="", published_at_1="")
+
+    # A live article must keep its time (constraint article_published_has_time):
+    # the form says so, instead of the database refusing the row with a 500.
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED
+    assert article.published_at == published_at
+
+
+# The publish gate
+
+
+def test_publish_is_refused_and_lists_each_missing_item(client, editor):
+    draft = DraftFactory(section=None, dek="")
+    draft.bylines.all().delete()
+    client.force_login(editor)
+
+    response = save_in_admin(client, draft, _workflow="publish")
+
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
+    assert draft.published_at is None
+    [message] = messages_of(response)
+    assert message.startswith("This article cannot be published yet.")
+    for problem in ("Add at least one byline.", "Choose a section.", "Write a dek."):
+        assert problem in message
+
+
+def test_an_image_without_alt_text_that_is_not_decorative_cannot_be_stored():
+    with (
+        pytest.raises(IntegrityError, match="image_alt_text_or_decorative"),
+        transaction.atomic(),
+    ):
+        Image.objects.create(file="", alt_text="", decorative=False)
+    assert Image.objects.create(file="", alt_text="", decorative=True).pk
+
+
+def test_an_image_in_the_body_without_alt_text_blocks_publishing(client, editor):
+    draft = DraftFactory()
+    client.force_login(editor)
+
+    response = save_in_admin(
+        client,
+        draft,
+        body='<p>See the map.</p><figure class="image"><img src="/media/x.jpg">'
+        "</figure>",
+        _workflow="publish",
+    )
+
+    draft.refresh_from_db()
+    assert '<img src="/media/x.jpg">' in draft.body
+    assert draft.status == Status.DRAFT
+    assert "Give every image in the body alt text." in " ".join(messages_of(response))
+
+
+# Bulk actions
+
+
+def test_bulk_publish_publishes_complete_drafts_and_names_the_incomplete_one(
+    client, editor
+):
+    complete = DraftFactory.create_batch(3)
+    incomplete = DraftFactory(headline="Half-written story", dek="")
+    client.force_login(editor)
+
+    response = client.post(
+        changelist_url(),
+        {
+            "action": "publish_selected",
+            "_selected_action": [a.pk for a in [*complete, incomplete]],
+        },
+    )
+
+    assert response.status_code == 302
+    statuses = dict(Article.objects.values_list("pk", "status"))
+    assert [statuses[a.pk] for a in complete] == [Status.PUBLISHED] * 3
+    assert statuses[incomplete.pk] == Status.DRAFT
+    messages = messages_of(response)
+    assert "3 articles published." in messages
+    assert any(
+        "“Half-written story”" in message and "Write a dek." in message
+        for message in messages
+    )
+
+
+def test_a_live_article_cannot_be_deleted_one_by_one_or_in_bulk(client, editor):
+    live = ArticleFactory()
+    client.force_login(editor)
+
+    one = client.post(
+        reverse("admin:articles_article_delete", args=[live.pk]), {"post": "yes"}
+    )
+    bulk = client.post(
+        changelist_url(),
+        {"action": "delete_selected", "_selected_action": [live.pk], "post": "yes"},
+    )
+
+    assert one.status_code == 403
+    assert bulk.status_code == 403
+    assert Article.objects.filter(pk=live.pk).exists()
+
+
+# Revisions: history, compare, restore
+
+
+def test_each_admin_save_records_a_revision_with_its_user(client, editor):
+    article = ArticleFactory()
+    other = UserFactory(role="Editor")
+    client.force_login(editor)
+
+    save_in_admin(client, article, headline="First change")
+    save_in_admin(logged_in(other), article, headline="Second change")
+
+    versions = Version.objects.get_for_object(article).order_by("pk")
+    assert [v.revision.user for v in versions] == [editor, other]
+    assert [v.field_dict["headline"] for v in versions] == [
+        "First change",
+        "Second change",
+    ]
+
+
+def test_history_lists_the_revisions_with_who_saved_them(client, editor):
+    article = ArticleFactory()
+    other = UserFactory(role="Editor", first_name="Ines", last_name="Carvalho")
+    client.force_login(editor)
+    save_in_admin(client, article, headline="First change")
+    save_in_admin(logged_in(other), article, headline="Second change")
+
+    response = client.get(history_url(article))
+
+    assert response.status_code == 200
+    assert len(response.context["versions"]) == 2
+    page = response.content.decode()
+    assert "Maya Okafor" in page
+    assert "Ines Carvalho" in page
+
+
+def two_revisions(client, article, **changes):
+    """Save the article unchanged, then with `changes`: the two revisions, oldest
+    first."""
+    save_in_admin(client, article)
+    save_in_admin(client, article, **changes)
+    return list(Version.objects.get_for_object(article).order_by("pk"))
+
+
+def test_compare_marks_changed_words_and_lists_only_changed_fields(client, editor):
+    article = ArticleFactory(headline="Council votes to close the library")
+    client.force_login(editor)
+    old, new = two_revisions(
+        client, article, headline="Council votes to keep the library"
+    )
+
+    response = client.get(compare_url(article), {"from": old.pk, "to": new.pk})
+
+    assert response.status_code == 200
+    assert [label for label, _diff in response.context["changes"]] == ["Headline"]
+    page = response.content.decode()
+    assert "<del>close</del><ins>keep</ins>" in page
+    assert '<th scope="row">Headline</th>' in page
+    assert '<th scope="row">Dek</th>' not in page
+
+
+def test_compare_shows_a_byline_change(client, editor):
+    before = AuthorFactory(name="Ada Lovelace")
+    after = AuthorFactory(name="Grace Hopper")
+    article = ArticleFactory(authors=[before])
+    client.force_login(editor)
+    old, new = two_revisions(client, article, **{"bylines-0-author": after.pk})
+
+    # Asked the other way round, the view still shows old -> new.
+    response = client.get(compare_url(article), {"from": new.pk, "to": old.pk})
+
+    assert [label for label, _diff in response.context["changes"]] == ["Bylines"]
+    page = response.content.decode()
+    assert "<del>Ada</del><ins>Grace</ins> <del>Lovelace</del><ins>Hopper</ins>" in page
+
+
+@pytest.mark.parametrize(
+    "junk", ["abc", "", "-1", "1.5", "99999999999999999999", "other article"]
+)
+def test_compare_with_a_bad_revision_goes_back_to_the_history(client, editor, junk):
+    article = ArticleFactory()
+    other_article = ArticleFactory()
+    client.force_login(editor)
+    [_old, new] = two_revisions(client, article, headline="Changed")
+    [foreign, _] = two_revisions(client, other_article, headline="Also changed")
+    if junk == "other article":
+        junk = foreign.pk
+
+    response = client.get(compare_url(article), {"from": junk, "to": new.pk})
+
+    assert response.status_code == 302
+    assert response["Location"] == history_url(article)
+    assert "Choose two revisions of this article to compare." in messages_of(response)
+
+
+def test_restore_brings_back_words_and_bylines_and_keeps_the_status(client, editor):
+    first_author, second_author = AuthorFactory(), AuthorFactory()
+    article = ArticleFactory(
+        headline="The first headline",
+        body="<p>The first body.</p>",
+        authors=[first_author],
+    )
+    client.force_login(editor)
+    first, _second = two_revisions(
+        client,
+        article,
+        headline="The second headline",
+        body="<p>The second body.</p>",
+        **{"bylines-0-author": second_author.pk},
+    )
+    article.refresh_from_db()
+    assert article.byline_authors == [second_author]
+
+    response = client.post(restore_url(article, first))
+
+    assert response.status_code == 302
+    assert response["Location"] == change_url(article)
+    article = Article.objects.get(pk=article.pk)
+    assert article.headline == "The first headline"
+    assert article.body == "<p>The first body.</p>"
+    assert article.byline_authors == [first_author]
+    assert article.status == Status.PUBLISHED
+    assert article.is_published() is True
+    versions = Version.objects.get_for_object(article)
+    assert versions.count() == 3
+    assert versions.order_by("-pk").first().field_dict["headline"] == (
+        "The first headline"
+    )
+
+
+def test_restoring_another_articles_revision_is_a_404(client, editor):
+    article = ArticleFactory(headline="Mine")
+    other = ArticleFactory()
+    client.force_login(editor)
+    foreign, _ = two_revisions(client, other, headline="Theirs")
+
+    response = client.post(restore_url(article, foreign))
+
+    assert response.status_code == 404
+    article.refresh_from_db()
+    assert article.headline == "Mine"
+
+
+def test_restore_refuses_a_get(client, editor):
+    article = ArticleFactory(headline="Untouched")
+    client.force_login(editor)
+    first, _second = two_revisions(client, article, headline="Changed")
+
+    response = client.get(restore_url(article, first))
+
+    assert response.status_code == 405
+    article.refresh_from_db()
+    assert article.headline == "Changed"
+
+
+# Query counts
+
+
+# Session, user, the user's two permission queries, the section filter, two counts
+# (filtered and total), the page of articles, their bylines with authors (one
+# prefetch), and the date hierarchy's two queries.
+CHANGELIST_QUERIES = 11
+
+
+@pytest.mark.parametrize("count", [10, 30])
+def test_changelist_query_count_does_not_grow_with_articles(
+    client, editor, django_assert_num_queries, count
+):
+    tags = TagFactory.create_batch(4)
+    authors = AuthorFactory.create_batch(3)
+    for article in ArticleFactory.create_batch(count, authors=authors):
+        article.tags.set(tags)
+    client.force_login(editor)
+    client.get(changelist_url())  # Fills the process-wide content type cache.
+
+    with django_assert_num_queries(CHANGELIST_QUERIES):
+        response = client.get(changelist_url())
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == count
+    assert Byline.objects.count() == 3 * count
+    page = response.content.decode()
+    assert page.count('class="status-badge status-badge--published"') == count
+    assert page.count(", ".join(author.name for author in authors)) == count
+
+
+# The editor's image upload (CKEditor 5)
+
+
+def jpeg_with_gps():
+    exif = PILImage.Exif()
+    exif[ExifTags.Base.Make] = "Phone maker"
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    gps[ExifTags.GPS.GPSLatitudeRef] = "N"
+    gps[ExifTags.GPS.GPSLatitude] = (51.0, 30.0, 12.5)
+    gps[ExifTags.GPS.GPSLongitudeRef] = "W"
+    gps[ExifTags.GPS.GPSLongitude] = (0.0, 7.0, 39.0)
+    buffer = BytesIO()
+    PILImage.new("RGB", (60, 40), "teal").save(buffer, "JPEG", exif=exif)
+    data = buffer.getvalue()
+    assert PILImage.open(BytesIO(data)).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    return data
+
+
+def upload_url():
+    return reverse("articles:editor-image-upload")
+
+
+def stored_files(settings):
+    return [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
+
+
+def test_anonymous_upload_goes_to_the_login_page_and_stores_nothing(client, settings):
+    response = client.post(
+        upload_url(), {"upload": SimpleUploadedFile("photo.jpg", jpeg_with_gps())}
+    )
+
+    assert response.status_code == 302
+    assert urlsplit(response["Location"]).path == reverse("admin:login")
+    assert stored_files(settings) == []
+
+
+def test_staff_without_image_permission_cannot_upload(client, settings):
+    client.force_login(UserFactory(role="Fundraising"))
+
+    response = client.post(
+        upload_url(), {"upload": SimpleUploadedFile("photo.jpg", jpeg_with_gps())}
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {"error": {"message": "You may not upload images."}}
+    assert stored_files(settings) == []
+
+
+def test_a_text_file_named_like_a_photo_is_refused(client, editor, settings):
+    client.force_login(editor)
+
+    response = client.post(
+        upload_url(),
+        {"upload": SimpleUploadedFile("photo.jpg", b"Just some notes, not a photo.")},
+    )
+
+    assert response.status_code == 400
+    assert "This file is not an image." in response.json()["error"]["message"]
+    assert stored_files(settings) == []
+
+
+def test_an_uploaded_photo_is_stored_without_its_exif(client, editor, settings):
+    client.force_login(editor)
+
+    response = client.post(
+        upload_url(), {"upload": SimpleUploadedFile("photo.jpg", jpeg_with_gps())}
+    )
+
+    assert response.status_code == 200
+    url = response.json()["url"]
+    assert url.startswith(settings.MEDIA_URL)
+    served = url.removeprefix(settings.MEDIA_URL)
+    assert default_storage.exists(served)
+    files = stored_files(settings)
+    assert any(path.parent.name == "editor" for path in files)
+    for path in files:
+        image = PILImage.open(path)
+        assert dict(image.getexif()) == {}, path
+        assert "exif" not in image.info, path
+        assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}, path
+
+
+def test_upload_refuses_a_get(client, editor):
+    client.force_login(editor)
+
+    assert client.get(upload_url()).status_code == 405
+
+
+# Preview links and staff previews
+
+
+NEVER_CACHE = ("max-age=0", "no-cache", "no-store", "must-revalidate", "private")
+
+
+def assert_never_cached(response):
+    cache_control = response["Cache-Control"]
+    for directive in NEVER_CACHE:
+        assert directive in cache_control, cache_control
+
+
+def preview_link(client, article):
+    response = save_in_admin(client, article, _preview_link="1")
+    assert response.status_code == 302
+    [message] = messages_of(response)
+    match = re.search(r'href="([^"]+)"', message)
+    assert match, message
+    return match.group(1)
+
+
+def test_preview_link_shows_the_draft_to_anyone_who_has_it(client, editor):
+    draft = DraftFactory(headline="Secret budget plans")
+    client.force_login(editor)
+
+    link = preview_link(client, draft)
+    response = Client().get(urlsplit(link).path)
+
+    assert "/preview/" in link
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Secret budget plans" in page
+    assert '<div class="preview-banner" role="status">' in page
+    assert_never_cached(response)
+    assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_writer_gets_no_preview_link(client, writer):
+    draft = DraftFactory(created_by=writer)
+    client.force_login(writer)
+
+    response = save_in_admin(client, draft, _preview_link="1")
+
+    assert response.status_code == 302
+    assert not any("/preview/" in message for message in messages_of(response))
+
+
+def test_a_tampered_preview_link_is_a_404(client, editor):
+    client.force_login(editor)
+    path = urlsplit(preview_link(client, DraftFactory())).path
+    token = path.rstrip("/").rsplit("/", 1)[-1]
+    tampered = path.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))
+
+    assert Client().get(path).status_code == 200
+    assert Client().get(tampered).status_code == 404
+
+
+def test_an_expired_preview_link_is_a_404(client, editor, settings):
+    client.force_login(editor)
+    path = urlsplit(preview_link(client, DraftFactory())).path
+    assert Client().get(path).status_code == 200
+    settings.PREVIEW_LINK_MAX_AGE = -1
+
+    assert Client().get(path).status_code == 404
+
+
+def test_editor_previews_a_draft_at_its_own_address(client, editor):
+    draft = DraftFactory(headline="Not out yet")
+    client.force_login(editor)
+
+    response = client.get(draft.get_absolute_url())
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Not out yet" in page
+    assert '<div class="preview-banner" role="status">' in page
+    assert_never_cached(response)
+    assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_readers_get_a_404_at_a_drafts_address(client):
+    draft = DraftFactory()
+
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_readers_see_a_published_article_without_a_preview_banner(client):
+    article = ArticleFactory()
+
+    response = client.get(article.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "preview-banner" not in response.content.decode()
+    assert "X-Robots-Tag" not in response
