@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from .fields import RichTextField
@@ -424,6 +426,7 @@ class Article(models.Model):
         ):
             self.coverage_ended_at = timezone.now()
         if self.pk is not None:
+            self.remember_old_slug()
             # Every save moves the edit counter on: an editor's form that was opened
             # at an older number is refused instead of overwriting this save.
             self.version += 1
@@ -442,6 +445,20 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    def mark_material_change(self, when=None):
+        """New facts (an update, a correction) move “last materially updated”;
+        a typo fix, which saves the article alone, does not."""
+        when = when or timezone.now()
+        Article.objects.filter(pk=self.pk).filter(
+            Q(updated_materially_at__isnull=True) | Q(updated_materially_at__lt=when)
+        ).update(updated_materially_at=when)
+
+    def remember_old_slug(self):
+        old = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+        if old and old != self.slug and self.first_published_at:
+            OldSlug.objects.update_or_create(slug=old, defaults={"article": self})
+            OldSlug.objects.filter(slug=self.slug).delete()
 
     def is_published(self):
         return (
@@ -652,3 +669,337 @@ class Byline(models.Model):
 
     def __str__(self):
         return self.author.name
+
+
+class OldSlug(models.Model):
+    """An address an article had before its slug changed: readers' links and search
+    engines' copies keep working through a permanent redirect."""
+
+    slug = models.SlugField(_("old slug"), max_length=200, unique=True)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="old_slugs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("old address")
+        verbose_name_plural = _("old addresses")
+
+    def __str__(self):
+        return self.slug
+
+
+# Developing stories ------------------------------------------------------------
+
+
+class UpdateQuerySet(models.QuerySet):
+    def published(self):
+        """Updates readers see: published, on an article readers see."""
+        now = timezone.now()
+        return self.filter(
+            published_at__lte=now,
+            article__status=Status.PUBLISHED,
+            article__published_at__lte=now,
+        )
+
+
+@reversion.register()
+class Update(models.Model):
+    """A timestamped addition to a developing story."""
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="updates",
+        verbose_name=_("article"),
+    )
+    headline = models.CharField(_("headline"), max_length=200, blank=True)
+    body = RichTextField(_("text"))
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="updates",
+        verbose_name=_("author"),
+    )
+    published_at = models.DateTimeField(
+        _("publish time"),
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text=_(
+            "Readers see the update from this time. Empty: a draft, seen by no one. "
+            "Updates by writers stay drafts until an editor sets the time."
+        ),
+    )
+    pinned = models.BooleanField(
+        _("pinned"),
+        default=False,
+        help_text=_("Shown first, as the “What we know” summary."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = UpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-pinned", "-published_at", "-pk"]
+        verbose_name = _("update")
+        verbose_name_plural = _("updates")
+        indexes = [models.Index(fields=["article", "-published_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article"],
+                condition=Q(pinned=True),
+                name="update_one_pinned_per_article",
+                violation_error_message=_("A story has one pinned summary at a time."),
+            )
+        ]
+
+    def __str__(self):
+        return self.headline or Truncator(strip_tags(self.body)).words(10)
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A scheduled update counts when it appears (the page reads the latest
+        # visible update itself); one published now moves the article's time.
+        if self.is_published():
+            self.article.mark_material_change(self.published_at)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#update-{self.pk}"
+
+    def is_published(self):
+        return self.published_at is not None and self.published_at <= timezone.now()
+
+
+class CorrectionKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    CLARIFICATION = "clarification", _("Clarification")
+    EDITORS_NOTE = "editors-note", _("Editor's note")
+    RETRACTION = "retraction", _("Retraction")
+
+
+class CorrectionQuerySet(models.QuerySet):
+    def published(self):
+        now = timezone.now()
+        return self.filter(
+            published_at__lte=now,
+            article__status=Status.PUBLISHED,
+            article__published_at__lte=now,
+        )
+
+
+@reversion.register()
+class Correction(models.Model):
+    """A correction, clarification, editor's note or retraction, shown openly on the
+    article and on the public corrections page."""
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="corrections",
+        verbose_name=_("article"),
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=20,
+        choices=CorrectionKind.choices,
+        default=CorrectionKind.CORRECTION,
+    )
+    body = RichTextField(
+        _("text"),
+        help_text=_("What was wrong and what is right, e.g. “An earlier version…”."),
+    )
+    prominent = models.BooleanField(
+        _("show at the top"),
+        default=False,
+        help_text=_(
+            "Show above the story instead of at its end. Retractions always are."
+        ),
+    )
+    published_at = models.DateTimeField(
+        _("publish time"),
+        default=timezone.now,
+        db_index=True,
+        help_text=_("When the correction was made public."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CorrectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {Truncator(strip_tags(self.body)).words(8)}"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.published_at <= timezone.now():
+            self.article.mark_material_change(self.published_at)
+
+    def get_absolute_url(self):
+        return f"{self.article.get_absolute_url()}#correction-{self.pk}"
+
+    def shows_at_top(self):
+        return self.prominent or self.kind == CorrectionKind.RETRACTION
+
+
+# Quotes ------------------------------------------------------------------------
+
+
+class Speaker(models.Model):
+    """A public figure whose statements the newsroom quotes."""
+
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=150, unique=True)
+    title = models.CharField(
+        _("current title"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "e.g. “Mayor of Springfield”. Each quote keeps the title of its day."
+        ),
+    )
+    bio = models.TextField(_("short bio"), blank=True)
+    photo = models.ForeignKey(
+        Image,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("photo"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+
+    def __str__(self):
+        return self.name
+
+
+QUOTE_MAX_LENGTH = 1000
+
+
+class Quote(models.Model):
+    """A statement by a speaker: one entity, reused as a pull quote in any number of
+    articles and found again by speaker."""
+
+    text = models.TextField(
+        _("text"),
+        max_length=QUOTE_MAX_LENGTH,
+        help_text=_("Exactly as said, without quotation marks. Plain text."),
+    )
+    speaker = models.ForeignKey(
+        Speaker,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        verbose_name=_("speaker"),
+    )
+    speaker_title = models.CharField(
+        _("speaker's title at the time"),
+        max_length=200,
+        blank=True,
+        help_text=_("e.g. “U.N. Secretary-General”."),
+    )
+    said_on = models.DateField(_("said on"), null=True, blank=True)
+    context = models.CharField(
+        _("context"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. “speaking to reporters after talks in Turkey”."),
+    )
+    source_url = models.URLField(
+        _("source link"), blank=True, help_text=_("Where the statement was made.")
+    )
+    articles = models.ManyToManyField(
+        Article,
+        through="PullQuote",
+        related_name="quotes",
+        blank=True,
+        verbose_name=_("articles"),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-said_on", "-created_at"]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(text=""),
+                name="quote_text_not_empty",
+                violation_error_message=_("A quote needs its text."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.speaker}: {Truncator(self.text).chars(60)}"
+
+    def save(self, *args, **kwargs):
+        # Quotes are plain text: collapse the stray whitespace of a paste.
+        self.text = " ".join(self.text.split())
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        self.text = " ".join((self.text or "").split())
+        if not self.text:
+            raise ValidationError({"text": _("A quote needs its text.")})
+
+
+class PullQuote(models.Model):
+    """A quote placed in an article, after paragraph N of its body."""
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="pull_quotes"
+    )
+    quote = models.ForeignKey(
+        Quote,
+        on_delete=models.PROTECT,
+        related_name="pull_quotes",
+        verbose_name=_("quote"),
+    )
+    after_paragraph = models.PositiveSmallIntegerField(
+        _("after paragraph"),
+        default=2,
+        help_text=_(
+            "Shown after this paragraph of the body (never inside a list, table or "
+            "block quote). Past the last paragraph: at the end."
+        ),
+    )
+
+    class Meta:
+        ordering = ["after_paragraph", "pk"]
+        verbose_name = _("pull quote")
+        verbose_name_plural = _("pull quotes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "quote"], name="pull_quote_once_per_article"
+            )
+        ]
+
+    def __str__(self):
+        return str(self.quote)
