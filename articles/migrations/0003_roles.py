@@ -1,8 +1,8 @@
 """The newsroom's roles as groups, with their permissions."""
 
-from django.contrib.auth.management import create_permissions
-from django.contrib.contenttypes.management import create_contenttypes
 from django.db import migrations
+
+from articles.migrations import _roles
 
 ROLES = {
     # Writers draft and submit; the model refuses them publishing whatever they send.
@@ -40,25 +40,7 @@ ROLES = {
 
 
 def create_roles(apps, schema_editor):
-    # Permissions are normally made after all migrations; roles need them now.
-    for app_config in apps.get_app_configs():
-        app_config.models_module = True
-        create_contenttypes(app_config, apps=apps, verbosity=0)
-        create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for role, grants in ROLES.items():
-        group, _ = Group.objects.get_or_create(name=role)
-        for model_label, actions in grants.items():
-            app_label, model = model_label.split(".")
-            for action in actions:
-                group.permissions.add(
-                    Permission.objects.get(
-                        content_type__app_label=app_label,
-                        codename=f"{action}_{model}",
-                    )
-                )
+    _roles.grant(apps, ROLES)
 
 
 def remove_roles(apps, schema_editor):
