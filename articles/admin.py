@@ -4,11 +4,12 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html
 from django.utils.text import get_text_list
@@ -21,10 +22,12 @@ from .models import (
     Article,
     Author,
     Byline,
+    Correction,
     Image,
     Section,
     Status,
     Tag,
+    Update,
     WorkflowError,
     format_local,
 )
@@ -126,6 +129,153 @@ def https_urls(field, **kwargs):
     if isinstance(field, models.URLField):
         kwargs.setdefault("assume_scheme", "https")
     return field.formfield(**kwargs)
+
+
+class UpdateListInline(admin.TabularInline):
+    """The story's updates, listed on the article. Each is posted and edited in its
+    own form ("Post an update"), so two people posting at once never collide with
+    each other or with an edit of the article."""
+
+    model = Update
+    fields = ["published_at", "state", "pinned", "author"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = gettext_lazy("Live updates")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+    @admin.display(description=gettext_lazy("State"))
+    def state(self, update):
+        return update_state(update)
+
+
+class CorrectionInline(admin.StackedInline):
+    model = Correction
+    extra = 0
+    fields = ["kind", "body", "prominent", "published_at"]
+    verbose_name_plural = gettext_lazy(
+        "Corrections, clarifications and editor's notes (shown to readers)"
+    )
+
+
+def update_state(update):
+    if update.published_at is None:
+        return _("Draft")
+    if update.published_at > timezone.now():
+        return _("Scheduled")
+    return _("Published")
+
+
+class UpdateForm(forms.ModelForm):
+    publish_now = forms.BooleanField(
+        label=gettext_lazy("Publish now"),
+        required=False,
+        help_text=gettext_lazy(
+            "Stamps the update with the moment you save. Untick to keep it a draft or "
+            "to set a time below."
+        ),
+    )
+
+    class Meta:
+        model = Update
+        fields = ["article", "headline", "body", "author", "published_at", "pinned"]
+
+
+@admin.register(Update)
+class UpdateAdmin(admin.ModelAdmin):
+    form = UpdateForm
+    list_display = ["__str__", "article", "state", "published_at", "author", "pinned"]
+    list_filter = ["pinned", "published_at"]
+    list_select_related = ["article", "author"]
+    search_fields = ["headline", "body", "article__headline"]
+    autocomplete_fields = ["author"]
+    date_hierarchy = "published_at"
+    actions = ["publish_selected_now"]
+
+    @admin.display(description=gettext_lazy("State"))
+    def state(self, update):
+        return update_state(update)
+
+    def is_publisher(self, request):
+        return request.user.has_perm("articles.publish_article")
+
+    def get_fields(self, request, obj=None):
+        fields = ["article", "headline", "body", "author"]
+        if self.is_publisher(request):
+            fields += ["publish_now", "published_at", "pinned"]
+        return fields
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("publish_now", True)
+        author = Author.objects.filter(user=request.user).first()
+        if author:
+            initial.setdefault("author", author.pk)
+        return initial
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "article":
+            # New updates go to developing stories; an existing update keeps its own.
+            current = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Article.objects.filter(
+                Q(developing=True) | Q(updates__pk=current or 0)
+            ).distinct()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        if obj is None or not allowed or self.is_publisher(request):
+            return allowed
+        # Writers' updates are drafts until an editor publishes them; until then the
+        # writer may edit their own.
+        return obj.created_by_id == request.user.pk and obj.published_at is None
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        if form.cleaned_data.get("publish_now") and self.is_publisher(request):
+            obj.published_at = timezone.now()
+        if not self.is_publisher(request) and not change:
+            obj.published_at = None
+        super().save_model(request, obj, form, change)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            _("Update posted: %(state)s.") % {"state": update_state(obj)},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(
+            reverse("admin:articles_update_changelist")
+            + f"?article__id__exact={obj.article_id}"
+        )
+
+    @admin.action(
+        description=gettext_lazy("Publish selected updates now"),
+        permissions=["publish"],
+    )
+    def publish_selected_now(self, request, queryset):
+        count = 0
+        for update in queryset.filter(published_at__isnull=True):
+            update.published_at = timezone.now()
+            update.save()
+            count += 1
+        self.message_user(
+            request,
+            ngettext("%d update published.", "%d updates published.", count) % count,
+            messages.SUCCESS,
+        )
+
+    def has_publish_permission(self, request):
+        return self.is_publisher(request)
 
 
 class ArticleForm(forms.ModelForm):
@@ -232,7 +382,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "tags", "featured_image"]
-    inlines = [BylineInline]
+    inlines = [BylineInline, UpdateListInline, CorrectionInline]
     view_on_site = False  # the change form has its own Preview / View on site link
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 

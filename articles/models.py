@@ -236,10 +236,18 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
 
     def for_page(self):
-        """Everything an article page shows, in a fixed number of queries."""
+        """Everything an article page shows, in a fixed number of queries whatever
+        the number of authors, tags, updates or corrections."""
         bylines = Byline.objects.select_related("author").order_by("position", "pk")
+        updates = Update.objects.visible().select_related("author")
+        corrections = Correction.objects.visible()
         return self.select_related("section", "featured_image").prefetch_related(
-            models.Prefetch("bylines", queryset=bylines), "tags"
+            models.Prefetch("bylines", queryset=bylines),
+            "tags",
+            models.Prefetch("updates", queryset=updates, to_attr="visible_updates"),
+            models.Prefetch(
+                "corrections", queryset=corrections, to_attr="visible_corrections"
+            ),
         )
 
     def developing(self):
@@ -485,6 +493,56 @@ class Article(models.Model):
             return _("Scheduled")
         return self.get_status_display()
 
+    # The story's live parts, from the prefetches of for_page() (or a query when an
+    # article was loaded without them).
+
+    @cached_property
+    def shown_updates(self):
+        if hasattr(self, "visible_updates"):
+            return self.visible_updates
+        return list(self.updates.visible().select_related("author"))
+
+    @cached_property
+    def shown_corrections(self):
+        if hasattr(self, "visible_corrections"):
+            return self.visible_corrections
+        return list(self.corrections.visible())
+
+    @property
+    def pinned_update(self):
+        return next((u for u in self.shown_updates if u.pinned), None)
+
+    @property
+    def timeline(self):
+        """Updates newest first, without the pinned summary."""
+        return sorted(
+            (u for u in self.shown_updates if not u.pinned),
+            key=lambda u: (u.published_at, u.pk),
+            reverse=True,
+        )
+
+    @property
+    def latest_update(self):
+        return max(
+            self.shown_updates, key=lambda u: (u.published_at, u.pk), default=None
+        )
+
+    @property
+    def top_corrections(self):
+        return [c for c in self.shown_corrections if c.shows_at_top()]
+
+    @property
+    def end_corrections(self):
+        return [c for c in self.shown_corrections if not c.shows_at_top()]
+
+    @property
+    def date_modified(self):
+        """When the story last changed in substance: new facts, not typo fixes."""
+        moments = [self.published_at, self.updated_materially_at]
+        moments += [u.published_at for u in self.shown_updates]
+        moments += [c.published_at for c in self.shown_corrections]
+        return max((m for m in moments if m), default=None)
+
     @cached_property
     def byline_authors(self):
         return [byline.author for byline in self.bylines.all()]
@@ -693,13 +751,16 @@ class OldSlug(models.Model):
 
 
 class UpdateQuerySet(models.QuerySet):
+    def visible(self):
+        """Updates whose time has come, whatever their article's state (for the
+        article page, which has already decided the article may be seen)."""
+        return self.filter(published_at__lte=timezone.now())
+
     def published(self):
-        """Updates readers see: published, on an article readers see."""
+        """Updates readers see: their time has come, on an article readers see."""
         now = timezone.now()
-        return self.filter(
-            published_at__lte=now,
-            article__status=Status.PUBLISHED,
-            article__published_at__lte=now,
+        return self.visible().filter(
+            article__status=Status.PUBLISHED, article__published_at__lte=now
         )
 
 
@@ -790,12 +851,13 @@ class CorrectionKind(models.TextChoices):
 
 
 class CorrectionQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(published_at__lte=timezone.now())
+
     def published(self):
         now = timezone.now()
-        return self.filter(
-            published_at__lte=now,
-            article__status=Status.PUBLISHED,
-            article__published_at__lte=now,
+        return self.visible().filter(
+            article__status=Status.PUBLISHED, article__published_at__lte=now
         )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "articles"
 
@@ -12,5 +12,9 @@ urlpatterns = [
         name="detail",
     ),
     path("preview/<str:token>/", views.preview, name="preview"),
+    path("live/<slug:slug>/updates/", views.updates_since, name="updates"),
+    path("live/<slug:slug>/feed/", feeds.StoryUpdatesFeed(), name="updates-feed"),
+    path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
+    path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections-feed"),
     path("editor/images/", views.editor_image_upload, name="editor-image-upload"),
 ]

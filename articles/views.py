@@ -3,17 +3,26 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db.models import Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.cache import add_never_cache_headers
+from django.utils import timezone
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+)
+from django.utils.dateparse import parse_datetime
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
 from .images import make_renditions, process_upload
-from .models import Article
+from .models import Article, Correction
 
 PREVIEW_SALT = "articles.preview"
 
@@ -107,3 +116,71 @@ def editor_image_upload(request):
     renditions = make_renditions(name, default_storage)
     fitting = [r for r in renditions if r["width"] <= 1200] or renditions
     return JsonResponse({"url": default_storage.url(fitting[-1]["fallback"])})
+
+
+# Developing stories: the polling endpoint behind "N new updates" ---------------
+
+# Long enough that a crowd of readers polling every 30 seconds costs the server one
+# render per story per interval (behind a cache); short enough to feel live.
+UPDATES_MAX_AGE = 15
+
+
+@require_GET
+def updates_since(request, slug):
+    """The updates of a developing story published after `since` (ISO 8601), as the
+    same markup the article page renders, for the live-updates script."""
+    article = get_object_or_404(Article.objects.published(), slug=slug)
+    raw = request.GET.get("since", "")
+    try:
+        since = parse_datetime(raw)
+    except ValueError:
+        since = None
+    if since is None or timezone.is_naive(since):
+        return JsonResponse(
+            {"error": _("Give `since` as an ISO 8601 time with its time zone.")},
+            status=400,
+        )
+    visible = article.updates.visible()
+    latest = visible.aggregate(latest=Max("published_at"))["latest"]
+    last_modified = max(filter(None, [latest, article.published_at]))
+    etag = f'"{article.pk}-{last_modified.timestamp()}-{since.timestamp()}"'
+    not_modified = get_conditional_response(
+        request, etag=etag, last_modified=int(last_modified.timestamp())
+    )
+    if not_modified is None:
+        new = (
+            visible.filter(published_at__gt=since, pinned=False)
+            .select_related("author")
+            .order_by("-published_at", "-pk")
+        )
+        html = "".join(
+            render_to_string(
+                "articles/includes/_update_item.html", {"update": update}, request
+            )
+            for update in new
+        )
+        response = JsonResponse(
+            {
+                "count": len(new),
+                "latest": (new[0].published_at if new else since).isoformat(),
+                "html": html,
+            }
+        )
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+    else:
+        response = not_modified
+    patch_cache_control(response, public=True, max_age=UPDATES_MAX_AGE)
+    return response
+
+
+class CorrectionListView(ListView):
+    """Every correction, clarification, editor's note and retraction, newest first:
+    the newsroom's public record of its mistakes."""
+
+    template_name = "articles/corrections.html"
+    context_object_name = "corrections"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return Correction.objects.published().select_related("article")

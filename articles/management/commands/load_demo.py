@@ -14,7 +14,18 @@ from PIL import Image as PILImage
 from PIL import ImageDraw
 
 from articles.images import process_upload
-from articles.models import Article, Author, Byline, Image, Section, Status, Tag
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    CorrectionKind,
+    Image,
+    Section,
+    Status,
+    Tag,
+    Update,
+)
 
 # One password for the demo accounts, made on first run and kept out of git, so a
 # demo left running on a reachable machine does not have a password everyone knows.
@@ -152,6 +163,30 @@ ARTICLES = [
     ),
 ]
 
+# minutes ago, headline, text
+FLOOD_UPDATES = [
+    (
+        12,
+        "",
+        "Sandbagging continues along Front Street; volunteers are asked to "
+        "bring gloves.",
+    ),
+    (
+        35,
+        "Bridge closed",
+        "The Main Street bridge is closed to traffic until further notice.",
+    ),
+    (58, "", "The weather service raised its crest forecast by a foot."),
+    (80, "Shelter opens", "A second shelter opened at the Civic Center."),
+    (105, "", "Schools in the Riverside district will close early today."),
+    (130, "", "Crews are checking the levee on the east bank every hour."),
+    (160, "Rain eases", "Rain eased this morning, but more is expected tonight."),
+    (190, "", "The county declared a local emergency."),
+    (225, "", "Residents near the river received an automated warning call."),
+    (260, "", "The river rose two feet overnight."),
+    (300, "Warning issued", "The National Weather Service issued a flood warning."),
+]
+
 BODY = [
     "The decision came after a long night of testimony from residents, many of whom "
     "asked the city to protect services they rely on.",
@@ -197,6 +232,7 @@ class Command(BaseCommand):
             password = self.demo_password()
             users = self.load_accounts(password)
             self.load_articles(users)
+            self.load_stories(users)
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
         self.stdout.write(
             "Demo accounts (sign in at /admin/): "
@@ -294,6 +330,66 @@ class Command(BaseCommand):
                 article.publish(by=editor, at=now - age)
                 if state == Status.UNPUBLISHED:
                     article.unpublish(by=editor)
+
+    def load_stories(self, users):
+        """A developing story with a dozen updates (one pinned), a concluded one, and
+        corrections in the open."""
+        editor, now = users["editor"], timezone.now()
+        flood = Article.objects.get(slug="river-flood-warning-issued")
+        if not flood.updates.exists():
+            flood.developing = True
+            flood.save()
+            sam = Author.objects.get(slug="sam-okafor")
+            Update.objects.create(
+                article=flood,
+                pinned=True,
+                author=sam,
+                published_at=now - timedelta(minutes=5),
+                headline="What we know",
+                body="<ul><li>The river is expected to crest at 27 feet on Thursday."
+                "</li><li>Evacuation is voluntary in the Riverside neighborhood.</li>"
+                "<li>Two shelters are open: Lincoln High and the Civic Center.</li></ul>",
+            )
+            for minutes, headline, text in FLOOD_UPDATES:
+                Update.objects.create(
+                    article=flood,
+                    author=sam,
+                    published_at=now - timedelta(minutes=minutes),
+                    headline=headline,
+                    body=f"<p>{text}</p>",
+                    created_by=editor,
+                )
+        budget = Article.objects.get(slug="city-council-approves-new-budget")
+        if not budget.updates.exists():
+            budget.developing = True
+            budget.save()
+            Update.objects.create(
+                article=budget,
+                published_at=now - timedelta(hours=2),
+                headline="Mayor signs the budget",
+                body="<p>The mayor signed the budget at a short ceremony at noon.</p>",
+                created_by=editor,
+            )
+            budget.developing = False  # coverage concluded: the update stays
+            budget.save()
+        schools = Article.objects.get(slug="school-district-teacher-shortage")
+        if not schools.corrections.exists():
+            Correction.objects.create(
+                article=schools,
+                kind=CorrectionKind.CORRECTION,
+                published_at=now - timedelta(days=1),
+                body="<p>An earlier version of this story misstated the number of "
+                "open teaching positions. There are 42, not 24.</p>",
+                created_by=editor,
+            )
+            Correction.objects.create(
+                article=schools,
+                kind=CorrectionKind.CLARIFICATION,
+                published_at=now - timedelta(hours=20),
+                body="<p>This story has been updated to clarify that substitute "
+                "teachers are paid by the day, not by the hour.</p>",
+                created_by=editor,
+            )
 
     def picture(self, kind, user):
         if kind is None:
