@@ -52,9 +52,9 @@ def test_article_page_shows_the_story(client, django_assert_num_queries):
         authors=AuthorFactory.create_batch(4),
     )
     article.tags.set(TagFactory.create_batch(6))
-    # The article with its section and image, its bylines with authors, its tags:
-    # the same three queries whatever the number of authors and tags.
-    with django_assert_num_queries(3):
+    # The article with its section and image, its bylines with authors, its tags,
+    # its updates, its corrections: the same queries whatever their numbers.
+    with django_assert_num_queries(5):
         response = client.get(article.get_absolute_url())
     assert response.status_code == 200
     page = response.content.decode()
