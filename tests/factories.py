@@ -5,7 +5,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from articles.models import Article, Author, Byline, Section, Status, Tag
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Correction,
+    CorrectionKind,
+    Section,
+    Status,
+    Tag,
+    Update,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -81,3 +91,25 @@ class ArticleFactory(factory.django.DjangoModelFactory):
 class DraftFactory(ArticleFactory):
     status = Status.DRAFT
     published_at = None
+
+
+class UpdateFactory(factory.django.DjangoModelFactory):
+    """A published update on a developing story."""
+
+    class Meta:
+        model = Update
+
+    article = factory.SubFactory(ArticleFactory, developing=True)
+    headline = factory.Sequence(lambda n: f"Update {n}")
+    body = "<p>Crews are on the scene.</p>"
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=5))
+
+
+class CorrectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Correction
+
+    article = factory.SubFactory(ArticleFactory)
+    kind = CorrectionKind.CORRECTION
+    body = "<p>An earlier version of this story misspelled a name.</p>"
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
