@@ -348,7 +348,8 @@ class Command(BaseCommand):
                 headline="What we know",
                 body="<ul><li>The river is expected to crest at 27 feet on Thursday."
                 "</li><li>Evacuation is voluntary in the Riverside neighborhood.</li>"
-                "<li>Two shelters are open: Lincoln High and the Civic Center.</li></ul>",
+                "<li>Two shelters are open: Lincoln High and the Civic Center.</li>"
+                "</ul>",
             )
             for minutes, headline, text in FLOOD_UPDATES:
                 Update.objects.create(
