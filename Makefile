@@ -43,8 +43,10 @@ format: $(BIN)/.dev-installed
 
 test: lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	@if command -v node >/dev/null && [ -d tests/js ]; then node --test tests/js/; \
-	else echo "SKIPPED: JavaScript tests need Node.js 18+ (https://nodejs.org or apt-get install nodejs)"; fi
+	@if [ -d tests/js ]; then \
+	  if command -v node >/dev/null; then node --test tests/js/; \
+	  else echo "SKIPPED: JavaScript tests need Node.js 18+ (https://nodejs.org or apt-get install nodejs)"; fi; \
+	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 clean:
