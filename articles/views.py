@@ -64,6 +64,8 @@ class ArticleDetailView(PublishedMixin, DetailView):
         if preview:
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex"
+        elif self.object.developing:
+            response.shared_max_age = settings.DEVELOPING_PAGE_MAX_AGE
         return response
 
 

@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.csp.NewsroomCSPMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
+    "newsroom.cache.ReaderCacheHeadersMiddleware",
+    "newsroom.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,10 +131,24 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "newsroom",
+            # A Redis that is down or slow must not hold pages up: give up fast and
+            # serve uncached (newsroom.cache fails open).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Whole reader pages kept in the cache for anonymous readers (newsroom.cache): this
+# long with a shared cache, where any change is seen by every worker at once; only
+# PAGE_CACHE_LOCAL_SECONDS with the per-process cache. 0 turns page caching off.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
+PAGE_CACHE_LOCAL_SECONDS = 5
+# How long a CDN or micro-cache in front may keep a reader page (s-maxage), also
+# used for stale-while-revalidate. Browsers always revalidate (max-age=0 + ETag).
+READER_PAGE_MAX_AGE = int(env("READER_PAGE_MAX_AGE", "30"))
+# Developing stories change every few minutes: a shorter life in front.
+DEVELOPING_PAGE_MAX_AGE = int(env("DEVELOPING_PAGE_MAX_AGE", "10"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

@@ -10,6 +10,17 @@ def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: a page cached by one test (whose rows
+    were rolled back) must not answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 # Browser tests: Playwright driving the system's Chromium (Debian's `chromium`
 # package); Playwright's own browser downloads are never used.
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")

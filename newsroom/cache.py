@@ -1,0 +1,194 @@
+"""
+Caching reader pages: whole responses in Django's cache for anonymous readers, and
+HTTP caching headers for a CDN or a micro-cache in front.
+
+A reader page is the same for every reader (no cookies, no per-reader decisions), so
+one cached copy serves everyone. Freshness comes from a *generation* number kept in
+the cache: every page is stored under the current generation, and any change to
+content (an article published, an update posted, a correction, a quote or an appeal
+edited) bumps it, so every worker sharing the cache (Redis) serves the new page on
+its next request. Scheduled content needs no job either: the time of the next
+scheduled change is kept beside the generation, and the first request after it
+bumps the generation.
+
+With the per-process memory cache (no REDIS_URL) a bump reaches only the process
+that made the change, so pages are then kept for a few seconds only.
+
+The cache is an optimisation, never a dependency: when it fails (Redis down), pages
+are served uncached.
+"""
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.utils import timezone
+from django.utils.cache import patch_cache_control, patch_vary_headers
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pages:generation"
+NEXT_CHANGE_KEY = "pages:next-change"
+# Paths whose responses are never stored: staff, previews, per-request endpoints.
+UNCACHED_PREFIXES = ("/admin/", "/preview/", "/editor/", "/healthz", "/readyz")
+MAX_QUERY_STRING = 200
+
+_schedules = []
+
+
+def schedule(function):
+    """Register a function returning the next time (or None) at which published
+    content changes by itself (a scheduled article, an appeal's start or end)."""
+    _schedules.append(function)
+    return function
+
+
+def invalidate_on(*models):
+    """Bump the page generation whenever one of these models changes."""
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                _bump, sender=model, dispatch_uid=f"pages-{model._meta.label}"
+            )
+    for model in models:
+        for field in model._meta.many_to_many:
+            m2m_changed.connect(
+                _bump,
+                sender=field.remote_field.through,
+                dispatch_uid=f"pages-m2m-{field.remote_field.through._meta.label}",
+            )
+
+
+def _bump(**kwargs):
+    bump()
+
+
+def bump():
+    """A new generation: every cached page is stale from now on."""
+    try:
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.add(GENERATION_KEY, 1, timeout=None)
+        cache.delete(NEXT_CHANGE_KEY)
+    except Exception:  # noqa: BLE001 (the cache is optional: fail open)
+        logger.warning("Page cache unavailable; pages are served uncached.")
+
+
+def next_scheduled_change():
+    moments = [moment for moment in (f() for f in _schedules) if moment]
+    return min(moments, default=None)
+
+
+def current_generation():
+    """The generation to read and write pages under, moving it on when scheduled
+    content is due."""
+    state = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY])
+    generation = state.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, 1, timeout=None)
+        generation = cache.get(GENERATION_KEY, 1)
+    next_change = state.get(NEXT_CHANGE_KEY, "unknown")
+    now = timezone.now().timestamp()
+    if next_change == "unknown":
+        moment = next_scheduled_change()
+        cache.set(NEXT_CHANGE_KEY, moment.timestamp() if moment else None, timeout=None)
+    elif next_change is not None and now >= next_change:
+        bump()
+        return current_generation()
+    return generation
+
+
+def page_key(generation, request):
+    raw = f"{request.method}:{request.get_host()}:{request.get_full_path()}"
+    return f"pages:{generation}:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def is_reader_request(request):
+    """Anonymous readers only: anyone with a session (staff) or a CSRF cookie (a
+    form user) gets a fresh page."""
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and settings.CSRF_COOKIE_NAME not in request.COOKIES
+        and not request.path.startswith(UNCACHED_PREFIXES)
+        and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_STRING
+    )
+
+
+def is_shareable(response):
+    cache_control = response.get("Cache-Control", "")
+    return (
+        response.status_code in (200, 301, 404)
+        and not response.cookies
+        and not response.streaming
+        and "private" not in cache_control
+        and "no-store" not in cache_control
+        and "no-cache" not in cache_control
+        and "Cookie" not in response.get("Vary", "")
+    )
+
+
+def page_timeout():
+    """How long a page may be kept: long with a shared cache (changes bump the
+    generation for every worker), a few seconds with a per-process one."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend.endswith("LocMemCache"):
+        return settings.PAGE_CACHE_LOCAL_SECONDS
+    return settings.PAGE_CACHE_SECONDS
+
+
+class PageCacheMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not settings.PAGE_CACHE_SECONDS or not is_reader_request(request):
+            return self.get_response(request)
+        try:
+            key = page_key(current_generation(), request)
+            cached = cache.get(key)
+        except Exception:  # noqa: BLE001 (the cache is optional: fail open)
+            logger.warning("Page cache unavailable; serving %s uncached.", request.path)
+            return self.get_response(request)
+        if cached is not None:
+            cached["X-Cache"] = "hit"
+            return cached
+        response = self.get_response(request)
+        if is_shareable(response):
+            if hasattr(response, "render") and callable(response.render):
+                response.render()
+            try:
+                cache.set(key, response, page_timeout())
+            except Exception:  # noqa: BLE001
+                logger.warning("Page cache unavailable; %s not stored.", request.path)
+            response["X-Cache"] = "miss"
+        return response
+
+
+class ReaderCacheHeadersMiddleware:
+    """Cache-Control for a CDN or micro-cache in front. Kept short on purpose: a
+    CDN we cannot purge must never hold old news for long; `stale-while-revalidate`
+    lets it answer at once while it fetches the new page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "Cache-Control" in response or not is_reader_request(request):
+            return response
+        if response.status_code not in (200, 301, 404) or response.cookies:
+            return response
+        seconds = getattr(response, "shared_max_age", settings.READER_PAGE_MAX_AGE)
+        patch_cache_control(
+            response,
+            public=True,
+            max_age=0,
+            s_maxage=seconds,
+            stale_while_revalidate=seconds,
+        )
+        patch_vary_headers(response, ["Accept-Encoding"])
+        return response

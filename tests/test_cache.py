@@ -1,0 +1,220 @@
+"""Reader pages are cached whole for anonymous readers and replaced as soon as content
+changes; staff never get a cached page; a cache outage only costs speed."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import ArticleFactory, DraftFactory, UserFactory
+
+REDIS = "redis://127.0.0.1:6379/15"
+REDIS_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS,
+        "KEY_PREFIX": "newsroom",  # as the app under REDIS_URL
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    }
+}
+
+
+def redis_is_up():
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+needs_redis = pytest.mark.skipif(
+    not redis_is_up(), reason="Redis is not running on 127.0.0.1:6379"
+)
+
+
+@pytest.mark.django_db
+def test_a_reader_page_is_served_from_the_cache_the_second_time(
+    client, django_assert_num_queries
+):
+    ArticleFactory(headline="Council votes")
+    first = client.get(reverse("articles:home"))
+    assert first["X-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        second = client.get(reverse("articles:home"))
+    assert second["X-Cache"] == "hit"
+    assert second.content == first.content
+
+
+@pytest.mark.django_db
+def test_publishing_replaces_the_cached_page_at_once(client):
+    ArticleFactory(headline="First story")
+    client.get(reverse("articles:home"))
+    editor = UserFactory(role="Editor")
+    draft = DraftFactory(headline="Breaking: bridge closed")
+    draft.publish(by=editor)
+    response = client.get(reverse("articles:home"))
+    assert response["X-Cache"] == "miss"
+    assert "Breaking: bridge closed" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_scheduled_article_appears_at_its_time_without_a_job(client):
+    editor = UserFactory(role="Editor")
+    article = DraftFactory(headline="Scheduled story")
+    article.publish(by=editor, at=timezone.now() + timedelta(seconds=1.5))
+    assert "Scheduled story" not in client.get("/").content.decode()
+    assert client.get("/")["X-Cache"] == "hit"
+    # Wall-clock time passes; nothing runs in between.
+    time.sleep(1.6)
+    response = client.get("/")
+    assert "Scheduled story" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_never_get_a_cached_page(client):
+    ArticleFactory()
+    client.get("/")
+    client.force_login(UserFactory(role="Editor"))
+    response = client.get("/")
+    assert "X-Cache" not in response
+    admin = client.get(reverse("admin:index"))
+    assert "X-Cache" not in admin
+    assert "no-store" in admin["Cache-Control"]
+
+
+@pytest.mark.django_db
+def test_previews_and_junk_query_strings_are_not_stored(client):
+    editor = UserFactory(role="Editor")
+    client.force_login(editor)
+    draft = DraftFactory()
+    response = client.get(draft.get_absolute_url())
+    assert "no-store" in response["Cache-Control"]
+    client.logout()
+    junk = client.get("/", {"page": "1", "x": "y" * 500})
+    assert "X-Cache" not in junk
+
+
+@pytest.mark.django_db
+def test_reader_pages_carry_cdn_headers_and_answer_304(client):
+    article = ArticleFactory()
+    response = client.get(article.get_absolute_url())
+    cache_control = response["Cache-Control"]
+    assert "public" in cache_control
+    assert "max-age=0" in cache_control
+    assert f"s-maxage={settings.READER_PAGE_MAX_AGE}" in cache_control
+    assert "stale-while-revalidate" in cache_control
+    again = client.get(article.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304
+
+
+@pytest.mark.django_db
+def test_developing_stories_get_a_shorter_life_in_front(client):
+    article = ArticleFactory(developing=True)
+    cache_control = client.get(article.get_absolute_url())["Cache-Control"]
+    assert f"s-maxage={settings.DEVELOPING_PAGE_MAX_AGE}" in cache_control
+
+
+@pytest.mark.django_db
+def test_a_cache_outage_degrades_to_uncached_serving(client, settings):
+    ArticleFactory(headline="Still here")
+    settings.CACHES = {
+        "default": {
+            **REDIS_CACHE["default"],
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Still here" in response.content.decode()
+    assert "X-Cache" not in response
+    # Saving content with the cache down works too (the bump fails open).
+    ArticleFactory(headline="Published during the outage")
+    assert "Published during the outage" in client.get("/").content.decode()
+
+
+@needs_redis
+@pytest.mark.django_db
+def test_with_redis_a_change_is_seen_by_the_next_request(client, settings):
+    settings.CACHES = REDIS_CACHE
+    cache.clear()
+    ArticleFactory(headline="Old news")
+    client.get("/")
+    assert client.get("/")["X-Cache"] == "hit"
+    ArticleFactory(headline="New news")
+    assert "New news" in client.get("/").content.decode()
+    cache.clear()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fetch(url):
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return response.read().decode()
+
+
+@needs_redis
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_gunicorn_workers_serve_a_published_change_within_5_seconds(settings):
+    settings.CACHES = REDIS_CACHE
+    cache.clear()
+    ArticleFactory(headline="Before the vote")
+    db = connection.settings_dict
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+            f"/{db['NAME']}"
+        ),
+        "REDIS_URL": REDIS,
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    if db["HOST"].startswith("/"):
+        env["DATABASE_URL"] = f"postgres://{db['USER']}@/{db['NAME']}?host={db['HOST']}"
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "newsroom.wsgi",
+            "--workers=2",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        for _ in range(100):
+            try:
+                fetch(url)
+                break
+            except OSError:
+                time.sleep(0.1)
+        # Both workers have the page cached.
+        assert all("Before the vote" in fetch(url) for _ in range(20))
+        ArticleFactory(headline="After the vote")
+        changed_at = time.monotonic()
+        seen = ["After the vote" in fetch(url) for _ in range(20)]
+        assert all(seen)
+        assert time.monotonic() - changed_at < 5
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        cache.clear()
