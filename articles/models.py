@@ -3,9 +3,13 @@ import re
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import connection, models, transaction
+from django.db.models import Count, Q
+from django.db.models.signals import m2m_changed, post_delete, pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,6 +18,7 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
+from . import search
 from .fields import RichTextField
 from .images import make_renditions
 
@@ -24,6 +29,14 @@ ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 def format_local(moment):
     """A time as the newsroom reads it: in its own time zone, in its own format."""
     return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+def absolute_url(url):
+    """A link that works away from the site (feeds, sitemaps, republished copies,
+    social cards): SITE_URL in front of a path. Absolute URLs pass unchanged."""
+    if not url or url.startswith(("http://", "https://", "//", "mailto:")):
+        return url
+    return settings.SITE_URL + (url if url.startswith("/") else f"/{url}")
 
 
 def body_image_alts(html):
@@ -77,6 +90,9 @@ class Section(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"slug": self.slug})
+
 
 class Tag(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -89,6 +105,19 @@ class Tag(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        renamed = (
+            self.pk is not None
+            and Tag.objects.filter(pk=self.pk).exclude(name=self.name).exists()
+        )
+        super().save(*args, **kwargs)
+        if renamed:
+            # Tag names are part of each article's search document.
+            self.articles.all().update_search_vectors()
+
+    def get_absolute_url(self):
+        return reverse("articles:tag", kwargs={"slug": self.slug})
 
 
 class Image(models.Model):
@@ -221,6 +250,9 @@ class Author(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:author", kwargs={"slug": self.slug})
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", _("Draft")
@@ -250,6 +282,20 @@ class ArticleQuerySet(models.QuerySet):
             ),
         )
 
+    def for_list(self):
+        """What a list of stories shows (section, picture, bylines): two queries
+        for any number of stories."""
+        bylines = Byline.objects.select_related("author").order_by("position", "pk")
+        return self.select_related("section", "featured_image").prefetch_related(
+            models.Prefetch("bylines", queryset=bylines)
+        )
+
+    def update_search_vectors(self):
+        """Rebuild the search document of these articles in one UPDATE. Article.save()
+        and tag changes call it; after a bulk .update() of headlines, deks or bodies,
+        call it too (or run `manage.py update_search_vectors`)."""
+        return self.update(search_vector=search.document())
+
     def developing(self):
         return self.filter(developing=True)
 
@@ -263,7 +309,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
 
 
-@reversion.register(follow=["bylines"])
+@reversion.register(follow=["bylines"], exclude=["search_vector"])
 class Article(models.Model):
     headline = models.CharField(_("headline"), max_length=200)
     slug = models.SlugField(
@@ -399,6 +445,8 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Headline, dek, tags and body, weighted, for full-text search (articles.search).
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -409,7 +457,12 @@ class Article(models.Model):
         permissions = [
             ("publish_article", _("Can publish, schedule and unpublish articles")),
         ]
-        indexes = [models.Index(fields=["status", "-published_at"])]
+        indexes = [
+            models.Index(fields=["status", "-published_at"]),
+            # Section pages and the front page's section blocks, newest first.
+            models.Index(fields=["section", "-published_at"]),
+            GinIndex(fields=["search_vector"], name="article_search_vector"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
@@ -441,11 +494,12 @@ class Article(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
         super().save(*args, **kwargs)
+        Article.objects.filter(pk=self.pk).update_search_vectors()
 
-    def get_absolute_url(self):
+    def get_absolute_url(self, view="articles:detail"):
         day = timezone.localdate(self.published_at or self.created_at or timezone.now())
         return reverse(
-            "articles:detail",
+            view,
             kwargs={
                 "year": day.year,
                 "month": f"{day.month:02d}",
@@ -453,6 +507,9 @@ class Article(models.Model):
                 "slug": self.slug,
             },
         )
+
+    def get_republish_url(self):
+        return self.get_absolute_url(view="articles:republish")
 
     def mark_material_change(self, when=None):
         """New facts (an update, a correction) move “last materially updated”;
@@ -546,6 +603,30 @@ class Article(models.Model):
     @cached_property
     def byline_authors(self):
         return [byline.author for byline in self.bylines.all()]
+
+    @cached_property
+    def related_articles(self):
+        """Up to three published stories sharing the most tags with this one, then
+        stories from its section, newest first: one query, counted in the database.
+        Reads the tags prefetched by for_page()."""
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        return list(
+            Article.objects.published()
+            .exclude(pk=self.pk)
+            .filter(Q(tags__in=tag_ids) | Q(section_id=self.section_id))
+            .annotate(
+                shared_tags=Count("tags", filter=Q(tags__in=tag_ids)),
+                same_section=models.Case(
+                    models.When(section_id=self.section_id, then=1), default=0
+                ),
+            )
+            .select_related("section", "featured_image")
+            .order_by("-shared_tags", "-same_section", "-published_at", "-pk")[:3]
+        )
+
+    def may_be_republished(self):
+        """Under a Creative Commons licence others may republish the story."""
+        return bool(self.licence_url)
 
     # Workflow. Every step checks who asks on the server; the admin's buttons only
     # call these methods.
@@ -687,6 +768,34 @@ class Article(models.Model):
             )
 
 
+@receiver(m2m_changed, sender=Article.tags.through)
+def reindex_after_tagging(sender, instance, action, reverse, pk_set, **kwargs):
+    # Tag names are part of the search document, and the admin saves tags after the
+    # article, so the article's own save() cannot see them: every change to the
+    # links re-indexes the articles it touches.
+    if reverse and action == "pre_clear":
+        # tag.articles.clear() names no articles, and afterwards the links are gone.
+        instance._untagged = list(instance.articles.values_list("pk", flat=True))
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        pk_set = [instance.pk]
+    elif action == "post_clear":
+        pk_set = instance.__dict__.pop("_untagged", [])
+    Article.objects.filter(pk__in=pk_set).update_search_vectors()
+
+
+@receiver(pre_delete, sender=Tag)
+def remember_tagged_articles(sender, instance, **kwargs):
+    instance._untagged = list(instance.articles.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Tag)
+def reindex_after_tag_deleted(sender, instance, **kwargs):
+    pks = instance.__dict__.pop("_untagged", [])
+    Article.objects.filter(pk__in=pks).update_search_vectors()
+
+
 # What restoring a revision brings back (by attribute name); tags and bylines too.
 RESTORED_FIELDS = [
     "headline",
@@ -745,6 +854,65 @@ class OldSlug(models.Model):
 
     def __str__(self):
         return self.slug
+
+
+class RepublishCountQuerySet(models.QuerySet):
+    def record(self, article_id, host, day=None):
+        """Count one view of a republished copy, in one atomic statement (insert, or
+        add one to the day's row), so views arriving together never lose a count.
+        Only a published article counts. Returns whether it was counted."""
+        day = day or timezone.localdate()
+        published = Article.objects.published().filter(pk=article_id).values("pk")
+        subquery, params = published.query.sql_with_params()
+        table = self.model._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (article_id, host, day, views) "
+                f"SELECT published.id, %s, %s, 1 FROM ({subquery}) AS published "
+                "ON CONFLICT (article_id, host, day) "
+                f"DO UPDATE SET views = {table}.views + 1",
+                [host, day, *params],
+            )
+            return cursor.rowcount == 1
+
+
+class RepublishCount(models.Model):
+    """How often a republished copy of an article was read on another site, per day:
+    counted by the pixel in the copy. Aggregates only: no cookie is set, no address
+    or reader is recorded."""
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="republish_counts",
+        verbose_name=_("article"),
+    )
+    host = models.CharField(
+        _("site"),
+        max_length=253,
+        blank=True,
+        help_text=_(
+            "The site showing the copy, as the reader's browser named it. Empty when "
+            "the browser did not say."
+        ),
+    )
+    day = models.DateField(_("day"))
+    views = models.PositiveIntegerField(_("views"), default=0)
+
+    objects = RepublishCountQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-day", "-views"]
+        verbose_name = _("republished views")
+        verbose_name_plural = _("republished views")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "host", "day"], name="republish_count_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.host or '?'} {self.day}: {self.views}"
 
 
 # Developing stories ------------------------------------------------------------

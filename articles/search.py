@@ -1,0 +1,295 @@
+"""
+Full-text search over published articles, in PostgreSQL.
+
+Each article keeps its search document in ``Article.search_vector`` (GIN-indexed):
+the headline weighs most (A), then the dek and the tag names (B), then the body (C).
+``ArticleQuerySet.update_search_vectors()`` rebuilds it in one UPDATE; the article's
+save() and every change to its tags call it (the admin saves tags after the article,
+so the article's own save cannot see them).
+
+Readers type what they would type into a web search engine: ``"quoted phrases"``,
+``-excluded`` words and ``or``. PostgreSQL's ``websearch_to_tsquery`` reads that and
+never fails on junk, so no input can turn into a syntax error. Words are stemmed in
+the site's language (``LANGUAGE_CODE``); after changing it, run
+``manage.py update_search_vectors``.
+
+Snippets come from ``ts_headline``, which marks matches but does not escape the text
+around them. So the database marks matches with two control characters that never
+occur in an article, and ``highlight()`` escapes the whole text first and only then
+turns the markers into ``<mark>``: nothing in an article can become markup.
+"""
+
+import html
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
+from django.core.paginator import Paginator
+from django.db.models import F, Func, OuterRef, TextField, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+# PostgreSQL's built-in text search configurations, by language code. Other
+# languages are searched word for word, without stemming ("simple").
+CONFIGS = {
+    "ar": "arabic",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hu": "hungarian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "nb": "norwegian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "nn": "norwegian",
+    "no": "norwegian",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+}
+
+# A search is a few words, not a document: longer input is cut here, and the reader
+# is told.
+MAX_QUERY_LENGTH = 200
+
+# Results are ranked, so only the best ones are worth paging through; counting stops
+# here, so a common word costs no more than a rare one.
+MAX_RESULTS = 500
+
+# Where ts_headline starts and stops a match. Removed from the text beforehand, so
+# only the database's own markers can become <mark>.
+START, STOP = "\x02", "\x03"
+
+
+def search_config():
+    """The text search configuration for the site's language."""
+    return CONFIGS.get(settings.LANGUAGE_CODE.split("-")[0].lower(), "simple")
+
+
+def plain_text(expression):
+    """Rich-text HTML as words: each tag becomes a space (entities such as &amp; are
+    skipped by the text search parser)."""
+    return Func(
+        expression,
+        Value("<[^>]*>"),
+        Value(" "),
+        Value("g"),
+        function="regexp_replace",
+        output_field=TextField(),
+    )
+
+
+def document():
+    """The weighted search document of an article row, for UPDATE ... SET."""
+    from .models import Tag
+
+    config = search_config()
+    tag_names = Func(
+        ArraySubquery(
+            Tag.objects.filter(articles=OuterRef("pk")).order_by().values("name")
+        ),
+        Value(" "),
+        function="array_to_string",
+        output_field=TextField(),
+    )
+    return (
+        SearchVector("headline", config=config, weight="A")
+        + SearchVector("dek", tag_names, config=config, weight="B")
+        + SearchVector(plain_text(F("body")), config=config, weight="C")
+    )
+
+
+def parse(text):
+    """A reader's words as a query, in web-search syntax."""
+    return SearchQuery(text, search_type="websearch", config=search_config())
+
+
+def _without_markers(expression):
+    return Func(
+        expression,
+        Value(START + STOP),
+        Value(""),
+        function="translate",
+        output_field=TextField(),
+    )
+
+
+def results(queryset, text, order="relevance"):
+    """`queryset` (published articles) matching `text`, best first (or newest
+    first), each with `rank`, `marked_headline` and `marked_snippet`: pass those
+    through highlight() before showing them."""
+    query = parse(text)
+    config = search_config()
+    matches = queryset.filter(search_vector=query).annotate(
+        rank=SearchRank(F("search_vector"), query),
+        marked_headline=SearchHeadline(
+            _without_markers(F("headline")),
+            query,
+            config=config,
+            start_sel=START,
+            stop_sel=STOP,
+            highlight_all=True,
+        ),
+        marked_snippet=SearchHeadline(
+            _without_markers(Concat(F("dek"), Value(" "), plain_text(F("body")))),
+            query,
+            config=config,
+            start_sel=START,
+            stop_sel=STOP,
+            max_words=35,
+            min_words=15,
+            max_fragments=2,
+            fragment_delimiter=" … ",
+        ),
+    )
+    if order == "newest":
+        return matches.order_by("-published_at", "-pk")
+    return matches.order_by("-rank", "-published_at", "-pk")
+
+
+def has_words(text):
+    """Whether `text` holds any word search can use (not only stop words or
+    punctuation): one query, asked only when nothing matched, to say why."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s)) > 0",
+            [search_config(), text],
+        )
+        return cursor.fetchone()[0]
+
+
+def highlight(marked):
+    """Text marked by ts_headline as safe HTML: the text escaped, then each match
+    wrapped in <mark>."""
+    text = " ".join(html.unescape(marked or "").split())
+    escaped = str(escape(text))
+    if escaped.count(START) != escaped.count(STOP):
+        escaped = escaped.replace(START, "").replace(STOP, "")
+    return mark_safe(  # noqa: S308 (escaped above; only our markers become tags)
+        escaped.replace(START, "<mark>").replace(STOP, "</mark>")
+    )
+
+
+class CappedPaginator(Paginator):
+    """Pages of ranked results that stop counting at MAX_RESULTS."""
+
+    def __init__(self, object_list, per_page, **kwargs):
+        super().__init__(object_list, per_page, allow_empty_first_page=True, **kwargs)
+
+    @cached_property
+    def count(self):
+        # Counted without the ordering and the snippets, and never past the cap.
+        return self.object_list.order_by().values("pk")[:MAX_RESULTS].count()
+
+    @property
+    def capped(self):
+        return self.count >= MAX_RESULTS
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class SearchForm(forms.Form):
+    """The search box and its filters. Read from the query string: no cookies, no
+    CSRF token, the same page for everyone asking the same thing."""
+
+    q = forms.CharField(
+        label=_("Search for"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH, "size": 30}
+        ),
+        help_text=_(
+            'Use "quotation marks" for a phrase and a minus sign to leave a word '
+            "out: council -budget"
+        ),
+    )
+    section = forms.ModelChoiceField(
+        label=_("Section"),
+        queryset=None,
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All sections"),
+    )
+    start = forms.DateField(label=_("From"), required=False, widget=DateInput)
+    end = forms.DateField(label=_("To"), required=False, widget=DateInput)
+    order = forms.ChoiceField(
+        label=_("Order"),
+        choices=[("", _("Most relevant first")), ("newest", _("Newest first"))],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import Section
+
+        super().__init__(*args, **kwargs)
+        self.fields["section"].queryset = Section.objects.all()
+        self.shortened = False
+
+    def clean_q(self):
+        text = " ".join(self.cleaned_data["q"].split())
+        if len(text) > MAX_QUERY_LENGTH:
+            self.shortened = True
+            cut = text[:MAX_QUERY_LENGTH]
+            # Whole words only, unless it is all one "word".
+            if text[MAX_QUERY_LENGTH] != " " and " " in cut:
+                cut = cut.rsplit(" ", 1)[0]
+            text = cut
+        return text
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("start", "end"):
+            day = cleaned.get(name)
+            if day and not 1900 <= day.year <= 2999:
+                self.add_error(name, _("Give a date between 1900 and 2999."))
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end and start > end:
+            self.add_error("end", _("The end date is before the start date."))
+        return cleaned
+
+    def filter(self, queryset):
+        """`queryset` narrowed to the chosen section and dates (in the newsroom's
+        time zone: "to March 3" includes all of March 3)."""
+        data = self.cleaned_data
+        if data.get("section"):
+            queryset = queryset.filter(section=data["section"])
+        if data.get("start"):
+            start = timezone.make_aware(datetime.combine(data["start"], time.min))
+            queryset = queryset.filter(published_at__gte=start)
+        if data.get("end"):
+            end = data["end"] + timedelta(days=1)
+            queryset = queryset.filter(
+                published_at__lt=timezone.make_aware(datetime.combine(end, time.min))
+            )
+        return queryset
+
+    def has_filters(self):
+        return any(self.cleaned_data.get(name) for name in ("section", "start", "end"))
