@@ -11,11 +11,12 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: a page cached by one test (whose rows
-    were rolled back) must not answer another."""
+def _empty_cache(settings):
+    """Each test starts with an empty cache, and without the page cache: query counts
+    pin what rendering a page costs. tests/test_cache.py turns the page cache on."""
     from django.core.cache import cache
 
+    settings.PAGE_CACHE_SECONDS = 0
     cache.clear()
     yield
     cache.clear()

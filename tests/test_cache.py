@@ -37,6 +37,11 @@ def redis_is_up():
     return True
 
 
+@pytest.fixture(autouse=True)
+def _page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+
+
 needs_redis = pytest.mark.skipif(
     not redis_is_up(), reason="Redis is not running on 127.0.0.1:6379"
 )
