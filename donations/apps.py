@@ -5,3 +5,36 @@ from django.utils.translation import gettext_lazy as _
 class DonationsConfig(AppConfig):
     name = "donations"
     verbose_name = _("Donations")
+
+    def ready(self):
+        from django.db.models import Min, Q
+        from django.utils import timezone
+
+        from newsroom import cache
+
+        from . import models
+
+        # Reader pages carry their appeals and campaign totals: any change to them
+        # makes cached pages stale. Gifts included, so that progress bars and the
+        # progress JSON agree with the ledger (CSV imports bump explicitly, as
+        # bulk_create sends no signals).
+        cache.invalidate_on(
+            models.Campaign,
+            models.Appeal,
+            models.AppealVariant,
+            models.AppealSettings,
+            models.Donation,
+        )
+
+        @cache.schedule
+        def next_appeal_change():
+            """Appeals and campaigns that start or end by themselves."""
+            now = timezone.now()
+            moments = []
+            for model in (models.Appeal, models.Campaign):
+                found = model.objects.filter(active=True).aggregate(
+                    start=Min("starts_at", filter=Q(starts_at__gt=now)),
+                    end=Min("ends_at", filter=Q(ends_at__gt=now)),
+                )
+                moments += [found["start"], found["end"]]
+            return min(filter(None, moments), default=None)

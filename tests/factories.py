@@ -113,3 +113,103 @@ class CorrectionFactory(factory.django.DjangoModelFactory):
     kind = CorrectionKind.CORRECTION
     body = "<p>An earlier version of this story misspelled a name.</p>"
     published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(minutes=1))
+
+
+# Donations ------------------------------------------------------------------------
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A running campaign: 30 days, $10,000 goal."""
+
+    class Meta:
+        model = "donations.Campaign"
+
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    slug = factory.Sequence(lambda n: f"campaign-{n}")
+    goal = 10_000_00
+    currency = "USD"
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=20))
+    donate_url = "https://donate.example.org/give?amount={amount}"
+    monthly_donate_url = "https://donate.example.org/monthly?amount={amount}"
+    suggested_amounts = factory.LazyFunction(lambda: [10, 25, 50])
+
+
+class AppealFactory(factory.django.DjangoModelFactory):
+    """A running inline appeal of a campaign, with one variant (label A)."""
+
+    class Meta:
+        model = "donations.Appeal"
+        skip_postgeneration_save = True
+
+    campaign = factory.SubFactory(CampaignFactory)
+    name = factory.Sequence(lambda n: f"Appeal {n}")
+    placement = "inline"
+    paragraph = 1
+    starts_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+
+    @factory.post_generation
+    def variants(self, create, extracted, **kwargs):
+        """AppealFactory(variants=["A", "B"]) makes those labels; default one, A."""
+        if not create:
+            return
+        for label in ["A"] if extracted is None else extracted:
+            AppealVariantFactory(appeal=self, label=label)
+
+
+class AppealVariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "donations.AppealVariant"
+
+    appeal = factory.SubFactory(AppealFactory, variants=[])
+    label = "A"
+    heading = factory.Sequence(lambda n: f"Can you chip in? ({n})")
+    body = "<p>Readers like you fund this newsroom.</p>"
+    button_label = "Donate"
+
+
+class DonationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "donations.Donation"
+
+    amount = 25_00
+    currency = "USD"
+    status = "succeeded"
+    campaign = factory.SubFactory(CampaignFactory)
+    received_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=1))
+    processor = "check"
+    source = "manual"
+
+
+# Quotes --------------------------------------------------------------------------
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "articles.Speaker"
+
+    name = factory.Sequence(lambda n: f"Speaker {n}")
+    slug = factory.Sequence(lambda n: f"speaker-{n}")
+    title = "Mayor of Springfield"
+
+
+class QuoteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "articles.Quote"
+
+    text = factory.Sequence(lambda n: f"We will fix the roads before winter ({n}).")
+    speaker = factory.SubFactory(SpeakerFactory)
+    speaker_title = "Mayor"
+    said_on = factory.LazyFunction(lambda: timezone.localdate() - timedelta(days=1))
+    context = "at a news conference"
+
+
+class PullQuoteFactory(factory.django.DjangoModelFactory):
+    """A quote placed in a published article, which makes the quote public."""
+
+    class Meta:
+        model = "articles.PullQuote"
+
+    article = factory.SubFactory(ArticleFactory)
+    quote = factory.SubFactory(QuoteFactory)
+    after_paragraph = 1
