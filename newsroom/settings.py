@@ -6,6 +6,8 @@ for production: DEBUG is off unless DJANGO_DEBUG asks for it, and production ref
 start with the development secret key.
 """
 
+import base64
+import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -210,13 +212,22 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe over plain HTTP.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+# Donation appeals are decided by a small script inlined in <head>, before first
+# paint, on pages that are cached for every reader: a per-response nonce would be
+# frozen into the cached HTML. CSP allows that one script by the hash of its exact
+# text, read here once; {% appeal_head %} inlines this same string.
+APPEAL_ENGINE = (BASE_DIR / "donations" / "appeal_engine.js").read_text("utf-8")
+APPEAL_ENGINE_DIGEST = hashlib.sha256(APPEAL_ENGINE.encode()).digest()
+APPEAL_ENGINE_CSP_HASH = f"'sha256-{base64.b64encode(APPEAL_ENGINE_DIGEST).decode()}'"
+
 # Content-Security-Policy for every response. Reader pages load nothing from third
-# parties and run no inline script without a nonce; newsroom.csp relaxes style-src
-# for the admin alone, where CKEditor 5 injects its styles.
+# parties and run no inline script without a nonce, except the appeal script above
+# by its hash; newsroom.csp relaxes style-src for the admin alone, where CKEditor 5
+# injects its styles.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF, NONCE],
+        "script-src": [SELF, NONCE, APPEAL_ENGINE_CSP_HASH],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
@@ -319,6 +330,14 @@ CKEDITOR_5_CONFIGS = {
 # Images inserted in the editor go through the same pipeline as every other upload.
 CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "articles:editor-image-upload"
 CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "png", "gif", "webp"]
+
+# Donations. The signing secret(s) of the Stripe webhook endpoint (whsec_...),
+# comma-separated while rotating; without one, the endpoint refuses every event.
+STRIPE_WEBHOOK_SECRETS = env_list("STRIPE_WEBHOOK_SECRET")
+# How many proxies in front of the app append to X-Forwarded-For (nginx in
+# docker-compose.yml is one). Only used to rate-limit appeal event beacons per
+# client, through a daily-rotated HMAC of the address; the address is never stored.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
 
 # Expiring links that let someone without an account read a draft.
 PREVIEW_LINK_MAX_AGE = int(env("PREVIEW_LINK_MAX_AGE", str(7 * 24 * 3600)))

@@ -1,0 +1,162 @@
+"""
+Appeal slots for the reader site.
+
+    {% block appeal_head %}
+      {% appeal_head "top" "inline" "end" "overlay" article=article %}
+    {% endblock %}
+    {% appeal "top" %}
+    {% inline_appeals article as appeal_inserts %}
+    {% article_body article appeal_inserts %}
+
+`appeal_head` goes in <head>: it finds every appeal that may show on the page (one
+query, however many there are) and writes their rules as JSON followed by the inline
+engine that decides from them before first paint. The slot tags below render those
+same appeals, hidden, into their places. The page is identical for every reader.
+"""
+
+from urllib.parse import urlencode
+
+from django import template
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html, json_script
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from donations.models import Placement
+from donations.money import MINOR_PER_MAJOR, format_money
+from donations.slots import PageAppeals
+
+register = template.Library()
+
+
+def page_appeals(context):
+    request = context.get("request")
+    return getattr(request, "newsroom_appeals", None)
+
+
+@register.simple_tag(takes_context=True)
+def appeal_head(context, *placements, article=None):
+    """The appeal rules of this page as JSON, and the inline decision script.
+
+    With no placements (the donate pages) only the script, which still counts the
+    visit and lets the thank-you page remember a donor."""
+    request = context.get("request")
+    page = context.get("appeal_preview")
+    if page is None:
+        unknown = set(placements) - set(Placement.values)
+        if unknown:
+            raise template.TemplateSyntaxError(f"Unknown appeal placements: {unknown}")
+        # Error pages may render without a request, and must not touch the database.
+        page = PageAppeals.for_page(placements if request else (), article)
+    if request is not None:
+        request.newsroom_appeals = page
+    return format_html(
+        "{}\n<script>{}</script>",
+        json_script(page.data(), "appeal-data"),
+        mark_safe(settings.APPEAL_ENGINE),  # noqa: S308 (our own file, CSP-hashed)
+    )
+
+
+def appeal_cards(variants, placement):
+    now = timezone.now()
+    cards = []
+    for variant in variants:
+        appeal = variant.appeal
+        campaign = appeal.campaign
+        amounts = []
+        if campaign is not None:
+            for amount in appeal.suggested_amounts:
+                query = urlencode(
+                    {
+                        "campaign": campaign.slug,
+                        "amount": amount,
+                        "appeal": appeal.pk,
+                        "variant": variant.pk,
+                    }
+                )
+                amounts.append(
+                    (
+                        format_money(amount * MINOR_PER_MAJOR, campaign.currency),
+                        f"{reverse('donations:donate')}?{query}",
+                    )
+                )
+        cards.append(
+            {
+                "variant": variant,
+                "appeal": appeal,
+                "placement": placement,
+                "button_url": appeal.link(variant=variant),
+                "amounts": amounts,
+                "progress": variant.campaign_progress(now)
+                if appeal.show_progress and campaign
+                else None,
+                "campaign": campaign,
+            }
+        )
+    return cards
+
+
+@register.inclusion_tag("donations/includes/_slot.html", takes_context=True)
+def appeal(context, placement):
+    """Every candidate for a slot, hidden until the <head> script picks one."""
+    page = page_appeals(context)
+    variants = page.in_slot(placement) if page else []
+    return {"cards": appeal_cards(variants, placement)}
+
+
+@register.simple_tag(takes_context=True)
+def inline_appeals(context, article):
+    """(paragraph, HTML) pairs for {% article_body %}: each inline appeal's
+    variants together after the paragraph the appeal asks for."""
+    page = page_appeals(context)
+    if page is None or page.article is None or page.article.pk != article.pk:
+        return []
+    slot = context.template.engine.get_template("donations/includes/_slot.html")
+    inserts = []
+    for appeal_, variants in page.appeals():
+        if appeal_.placement != Placement.INLINE:
+            continue
+        html = slot.render(
+            context.new({"cards": appeal_cards(variants, Placement.INLINE)})
+        )
+        inserts.append((appeal_.paragraph, html))
+    return inserts
+
+
+@register.inclusion_tag("donations/includes/_progress.html")
+def campaign_progress(campaign, progress):
+    """A progress bar with its pace line, refreshed from the campaign's JSON."""
+    return {
+        "campaign": campaign,
+        "progress": progress,
+        **progress_texts(progress),
+    }
+
+
+def progress_texts(progress):
+    """The words of a progress display, shared by the page and the JSON feed."""
+    raised = progress.money(progress.raised)
+    donors = ngettext("%(count)s donor", "%(count)s donors", progress.donors) % {
+        "count": number_format(progress.donors, force_grouping=True)
+    }
+    texts = {
+        "raised_display": raised,
+        "goal_display": progress.money(progress.goal),
+        "donors_display": donors,
+        "pace_note": "",
+    }
+    if progress.expected is not None:
+        expected = progress.money(progress.expected)
+        if progress.on_track:
+            texts["pace_note"] = _(
+                "On track: we should have raised %(expected)s by today."
+            ) % {"expected": expected}
+        else:
+            texts["pace_note"] = _(
+                "To be on track we should have raised %(expected)s by today."
+            ) % {"expected": expected}
+    return texts

@@ -1,0 +1,245 @@
+import hashlib
+import hmac
+import json
+import logging
+import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from .forms import GiveForm
+from .models import AppealDailyCount, AppealVariant, Campaign
+from .templatetags.donations import progress_texts
+from .webhooks import EventError, SignatureError, handle_event, parse_event
+from .webhooks import verify_signature as verify_stripe_signature
+
+logger = logging.getLogger(__name__)
+
+# Stripe Payment Links accept client_reference_id in their address and hand it back
+# in checkout.session.completed: that is how a gift finds the appeal it came from.
+STRIPE_LINK_HOSTS = {"buy.stripe.com", "donate.stripe.com"}
+
+
+def campaign_for(request):
+    """The campaign a donate page is about: ?campaign=<slug>, else the current one."""
+    slug = request.GET.get("campaign", "")
+    if slug:
+        return get_object_or_404(Campaign.objects.filter(active=True), slug=slug[:100])
+    return Campaign.objects.current()
+
+
+@require_GET
+def donate(request):
+    campaign = campaign_for(request)
+    form = None
+    if campaign is not None:
+        # An appeal's amount buttons land here with their choice and attribution.
+        initial = {
+            key: request.GET[key]
+            for key in ("amount", "appeal", "variant")
+            if request.GET.get(key, "").isdigit()
+        }
+        form = GiveForm(campaign, initial=initial)
+        if "amount" in form.fields and "amount" in initial:
+            choices = {value for value, _label in form.fields["amount"].choices}
+            if initial["amount"] not in choices:
+                form.initial.update(
+                    amount=GiveForm.OTHER, other_amount=initial["amount"]
+                )
+    return render_donate(request, campaign, form)
+
+
+def render_donate(request, campaign, form, status=200):
+    progress = campaign.progress() if campaign else None
+    return render(
+        request,
+        "donations/donate.html",
+        {"campaign": campaign, "form": form, "progress": progress},
+        status=status,
+    )
+
+
+@require_GET
+def give(request):
+    """Send a reader to the processor's page for the gift they chose, telling it
+    the amount when it can take one, and which appeal they came from."""
+    campaign = get_object_or_404(
+        Campaign.objects.filter(active=True), slug=request.GET.get("campaign", "")[:100]
+    )
+    form = GiveForm(campaign, request.GET)
+    if not form.is_valid():
+        return render_donate(request, campaign, form, status=400)
+    data = form.cleaned_data
+    url = campaign.link(data["frequency"], data["gift"])
+    parts = urlsplit(url)
+    if parts.hostname in STRIPE_LINK_HOSTS:
+        reference = f"nr_c{campaign.pk}"
+        if data["appeal"]:
+            reference += f"_a{data['appeal']}"
+            if data["variant"]:
+                reference += f"_v{data['variant']}"
+        query = [*parse_qsl(parts.query), ("client_reference_id", reference)]
+        url = urlunsplit(parts._replace(query=urlencode(query)))
+    return HttpResponseRedirect(url)
+
+
+@require_GET
+def thank_you(request):
+    """The processor's return address. Its page script remembers, in this browser
+    only, that the reader gave, so appeals stop asking them for a year."""
+    campaign = campaign_for(request)
+    return render(request, "donations/thank_you.html", {"campaign": campaign})
+
+
+@require_GET
+def progress(request, slug):
+    """A campaign's totals as a small JSON that cached pages refresh from."""
+    campaign = get_object_or_404(Campaign, slug=slug)
+    progress = campaign.progress()
+    response = JsonResponse(
+        {
+            "campaign": campaign.slug,
+            "currency": progress.currency,
+            "goal": progress.goal,
+            "raised": progress.raised,
+            "donors": progress.donors,
+            "percent": round(progress.percent, 2),
+            "expected": progress.expected,
+            "expected_percent": (
+                round(progress.expected_percent, 2)
+                if progress.expected_percent is not None
+                else None
+            ),
+            "on_track": progress.on_track,
+            "running": campaign.is_running(),
+            **progress_texts(progress),
+            "updated": timezone.now().isoformat(),
+        }
+    )
+    patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+# Appeal events ---------------------------------------------------------------
+
+MAX_EVENT_BYTES = 512
+RATE_LIMIT = 120  # events per client...
+RATE_WINDOW = 600  # ...per this many seconds: generous, readers share addresses
+
+
+def error(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+def client_key(request):
+    """Who is sending, for the rate limit only: an HMAC of the address with a key
+    that changes every day, so the key cannot be linked across days or reversed
+    into an address. Neither is stored anywhere but the cache, for minutes."""
+    address = request.META.get("REMOTE_ADDR", "")
+    hops = [
+        hop.strip()
+        for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if hop.strip()
+    ]
+    if settings.TRUSTED_PROXY_COUNT and len(hops) >= settings.TRUSTED_PROXY_COUNT:
+        address = hops[-settings.TRUSTED_PROXY_COUNT]
+    today = timezone.now().date().isoformat()
+    key = salted_hmac("donations.event-rate-limit", today).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def rate_limited(request):
+    window = int(time.time() // RATE_WINDOW)
+    key = f"donations:events:{client_key(request)}:{window}"
+    try:
+        if cache.add(key, 1, RATE_WINDOW * 2):
+            return False
+        return cache.incr(key) > RATE_LIMIT
+    except Exception:  # the cache is down: count events rather than refuse them
+        logger.warning("Appeal event rate limit unavailable: the cache failed.")
+        return False
+
+
+# Exempt from CSRF by design: navigator.sendBeacon cannot send a CSRF token, readers
+# have no session or cookie for one to protect, and the worst a forged request can do
+# is add one to an aggregate counter, which the rate limit bounds.
+@csrf_exempt
+@require_POST
+@never_cache
+def appeal_event(request):
+    """One impression, click or dismissal of an appeal variant, counted in a daily
+    aggregate. Nothing about the reader is stored."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return error(_("Content-Length is not a number."), 400)
+    if length > MAX_EVENT_BYTES:
+        return error(_("The event is too large."), 413)
+    body = request.read(MAX_EVENT_BYTES + 1)
+    if len(body) > MAX_EVENT_BYTES:
+        return error(_("The event is too large."), 413)
+    if rate_limited(request):
+        return error(_("Too many events: slow down."), 429)
+    try:
+        event = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return error(_("The event is not JSON."), 400)
+    if not isinstance(event, dict) or set(event) != {"event", "appeal", "variant"}:
+        return error(_("An event has exactly: event, appeal, variant."), 400)
+    kind, appeal_id, variant_id = event["event"], event["appeal"], event["variant"]
+    if not isinstance(kind, str) or kind not in AppealDailyCount.EVENT_COLUMNS:
+        return error(_("The event must be impression, click or dismiss."), 400)
+    if not all(
+        type(value) is int and 0 < value < 2**31 for value in (appeal_id, variant_id)
+    ):
+        return error(_("appeal and variant must be positive whole numbers."), 400)
+    variant = (
+        AppealVariant.objects.filter(pk=variant_id, appeal_id=appeal_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if variant is None:
+        return error(_("There is no such appeal variant."), 404)
+    AppealDailyCount.increment(variant, kind)
+    return HttpResponse(status=204)
+
+
+# Stripe ---------------------------------------------------------------------------
+
+
+# Exempt from CSRF by design: Stripe cannot hold a CSRF token; every request is
+# authenticated by its signature instead, and refused without a valid one.
+@csrf_exempt
+@require_POST
+@never_cache
+def stripe_webhook(request):
+    secrets = settings.STRIPE_WEBHOOK_SECRETS
+    if not secrets:
+        # 503 rather than 400: Stripe retries for days, so nothing is lost while
+        # STRIPE_WEBHOOK_SECRET is being configured.
+        logger.error("Stripe webhook refused: STRIPE_WEBHOOK_SECRET is not set.")
+        return error(_("This endpoint is not configured yet."), 503)
+    payload = request.body
+    try:
+        verify_stripe_signature(
+            payload, request.headers.get("Stripe-Signature", ""), secrets
+        )
+        event = parse_event(payload)
+        outcome = handle_event(event)
+    except SignatureError as problem:
+        logger.warning("Stripe webhook refused: %s", problem)
+        return error(str(problem), 400)
+    except EventError as problem:
+        logger.warning("Stripe event not applied: %s", problem)
+        return error(str(problem), 400)
+    return JsonResponse({"received": True, "outcome": outcome})

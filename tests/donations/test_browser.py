@@ -1,0 +1,234 @@
+"""Appeals in a real Chromium: decided before first paint, never flashing, never
+moving the page, counted by beacon."""
+
+import time
+
+import pytest
+
+from donations.models import AppealDailyCount
+from tests.factories import AppealFactory, ArticleFactory, CampaignFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BODY = "".join(
+    f"<p>Paragraph {n} of the story, with enough words to wrap.</p>"
+    for n in range(1, 13)
+)
+
+# Installed before any page script (and outside the page's CSP): sums layout shifts
+# not caused by input, and notes every appeal that is ever on screen at a frame.
+WATCH = """
+window.__shifts = [];
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    if (!entry.hadRecentInput) window.__shifts.push(entry.value);
+  }
+}).observe({ type: "layout-shift", buffered: true });
+window.__painted = {};
+window.__displayWhenParsed = {};
+new MutationObserver((records) => {
+  for (const record of records) {
+    for (const node of record.addedNodes) {
+      if (node.nodeType === 1 && node.matches(".appeal")) {
+        const display = getComputedStyle(node).display;
+        window.__displayWhenParsed[node.dataset.appealN] = display;
+      }
+    }
+  }
+}).observe(document, { childList: true, subtree: true });
+(function sample() {
+  for (const el of document.querySelectorAll(".appeal")) {
+    const box = el.getBoundingClientRect();
+    if (getComputedStyle(el).display !== "none" && box.height > 0) {
+      window.__painted[el.dataset.appealN] = true;
+    }
+  }
+  requestAnimationFrame(sample);
+})();
+"""
+
+
+@pytest.fixture
+def watched(page):
+    page.add_init_script(WATCH)
+    problems = []
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(message.text)
+            if "Content Security Policy" in message.text or message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.problems = problems
+    return page
+
+
+def settle(page, ms=600):
+    """Let the page finish loading and a few frames pass."""
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(ms)
+
+
+def layout_shift(page):
+    return page.evaluate("window.__shifts.reduce((a, b) => a + b, 0)")
+
+
+def wait_for_count(variant, field, expected, timeout=5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        row = AppealDailyCount.objects.filter(variant=variant).first()
+        if row and getattr(row, field) >= expected:
+            return getattr(row, field)
+        time.sleep(0.1)
+    row = AppealDailyCount.objects.filter(variant=variant).first()
+    return getattr(row, field) if row else 0
+
+
+def test_an_inline_appeal_dismissed_is_never_painted_again(live_server, watched):
+    page = watched
+    article = ArticleFactory(body=BODY)
+    appeal = AppealFactory(paragraph=1, dismiss_days=30)
+    variant = appeal.variants.get()
+    url = live_server.url + article.get_absolute_url()
+
+    page.goto(url)
+    settle(page)
+    inline = page.locator(".appeal--inline")
+    assert inline.is_visible()
+    assert page.evaluate("document.documentElement.dataset.appeals") == "1"
+    assert layout_shift(page) == 0
+    # Half of it on screen for a second: one impression, counted in aggregate.
+    assert wait_for_count(variant, "impressions", 1) == 1
+
+    inline.locator("[data-appeal-dismiss]").click()
+    assert not inline.is_visible()
+    assert wait_for_count(variant, "dismissals", 1) == 1
+
+    page.reload()
+    settle(page)
+    assert not page.locator(".appeal--inline").is_visible()
+    assert page.evaluate("window.__painted") == {}
+    assert page.evaluate("window.__displayWhenParsed") == {"1": "none"}
+    assert layout_shift(page) == 0
+    assert page.problems == []
+    # Reloading counted nothing new: it was never shown.
+    assert AppealDailyCount.objects.get(variant=variant).impressions == 1
+
+
+def test_no_layout_shift_for_inline_end_and_top_across_reader_states(
+    live_server, watched
+):
+    page = watched
+    campaign = CampaignFactory()
+    article = ArticleFactory(body=BODY)
+    inline = AppealFactory(campaign=campaign, paragraph=2, show_progress=True)
+    end = AppealFactory(campaign=campaign, placement="end", suggested_amounts=[5, 10])
+    top = AppealFactory(campaign=campaign, placement="top", cap_views=1, cap_days=7)
+    overlay = AppealFactory(campaign=campaign, placement="overlay", min_articles_read=2)
+    url = live_server.url + article.get_absolute_url()
+    key = "newsroom:appeals"
+    day = 864e5
+    states = {
+        "first visit": None,
+        "dismissed inline": {"dismissed": {str(inline.pk): "FAR"}},
+        "capped top bar": {"views": {str(top.pk): ["NOW"]}},
+        "second article read": {"reads": [[999999, "NOW"]]},
+        "donor": {"donorUntil": "FAR"},
+    }
+    expected = {
+        "first visit": {"top", "inline", "end"},
+        "dismissed inline": {"top", "end"},
+        "capped top bar": {"inline", "end"},
+        "second article read": {"top", "inline", "end", "overlay"},
+        "donor": set(),
+    }
+    for name, state in states.items():
+        page.goto(live_server.url + "/donate/")
+        page.evaluate(
+            """([key, state, day]) => {
+              localStorage.clear();
+              if (!state) return;
+              const now = Date.now();
+              const json = JSON.stringify(state)
+                .replaceAll('"FAR"', String(now + 30 * day))
+                .replaceAll('"NOW"', String(now - 1000));
+              localStorage.setItem(key, json);
+            }""",
+            [key, state, day],
+        )
+        page.goto(url)
+        settle(page)
+        shown = {
+            placement
+            for placement in ("top", "inline", "end", "overlay")
+            if page.locator(f".appeal--{placement}").is_visible()
+        }
+        assert shown == expected[name], name
+        assert layout_shift(page) == 0, name
+        painted = page.evaluate("Object.keys(window.__painted).length")
+        assert painted == len(expected[name]), name
+    assert overlay.pk and end.pk
+    assert page.problems == []
+
+
+def test_i_already_give_hides_appeals_and_they_stay_hidden(live_server, watched):
+    page = watched
+    article = ArticleFactory(body=BODY)
+    AppealFactory(paragraph=1)
+    AppealFactory(placement="top")
+    page.goto(live_server.url + article.get_absolute_url())
+    settle(page)
+    assert page.locator(".appeal--top").is_visible()
+    page.locator(".appeal--inline [data-appeal-donor]").click()
+    assert not page.locator(".appeal--inline").is_visible()
+    assert not page.locator(".appeal--top").is_visible()
+    page.reload()
+    settle(page)
+    assert page.evaluate("window.__painted") == {}
+
+
+def test_the_thank_you_page_makes_a_donor_of_the_reader(live_server, watched):
+    page = watched
+    CampaignFactory()
+    article = ArticleFactory(body=BODY)
+    AppealFactory(paragraph=1)
+    page.goto(live_server.url + "/donate/thank-you/")
+    settle(page, 300)
+    page.goto(live_server.url + article.get_absolute_url())
+    settle(page)
+    assert page.evaluate("window.__painted") == {}
+    until = page.evaluate(
+        "JSON.parse(localStorage.getItem('newsroom:appeals')).donorUntil - Date.now()"
+    )
+    assert 364 * 864e5 < until <= 365 * 864e5
+    # And nothing of this went to the server as a cookie.
+    assert page.context.cookies() == []
+
+
+def test_a_click_is_counted(live_server, watched):
+    page = watched
+    article = ArticleFactory(body=BODY)
+    appeal = AppealFactory(paragraph=1)
+    variant = appeal.variants.get()
+    page.goto(live_server.url + article.get_absolute_url())
+    settle(page)
+    # The link leaves for the processor's site: stop it there, the beacon still goes.
+    page.route("https://donate.example.org/**", lambda route: route.abort())
+    page.locator(".appeal--inline .appeal__button").click()
+    assert wait_for_count(variant, "clicks", 1) == 1
+
+
+def test_the_overlay_sits_over_the_page_and_closes(live_server, watched):
+    page = watched
+    article = ArticleFactory(body=BODY)
+    AppealFactory(placement="overlay")
+    page.goto(live_server.url + article.get_absolute_url())
+    settle(page)
+    overlay = page.locator(".appeal--overlay")
+    assert overlay.is_visible()
+    assert overlay.evaluate("el => getComputedStyle(el).position") == "fixed"
+    assert layout_shift(page) == 0
+    overlay.locator("[data-appeal-dismiss]").click()
+    assert not overlay.is_visible()
