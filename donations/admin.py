@@ -1,0 +1,580 @@
+from django.contrib import admin, messages
+from django.core import signing
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from articles.models import Article
+from articles.views import ArticleDetailView, HomeView
+
+from .forms import AppealForm, CampaignForm, DonationForm, ImportForm
+from .imports import import_rows, read_stripe_csv
+from .models import (
+    Appeal,
+    AppealSettings,
+    AppealState,
+    AppealVariant,
+    Campaign,
+    Donation,
+    Placement,
+    StripeEvent,
+)
+from .money import format_money
+from .results import daily_chart, variant_results, verdict
+from .slots import PageAppeals
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    form = CampaignForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = [
+        "name",
+        "running_badge",
+        "goal_display",
+        "raised_display",
+        "starts_at",
+        "ends_at",
+    ]
+    list_filter = ["active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    date_hierarchy = "starts_at"
+    readonly_fields = ["progress_summary"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "active"]}),
+        (
+            gettext_lazy("Goal"),
+            {
+                "fields": [
+                    "goal",
+                    "currency",
+                    "starts_at",
+                    "ends_at",
+                    "progress_summary",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Giving"),
+            {
+                "fields": [
+                    "donate_url",
+                    "monthly_donate_url",
+                    "suggested_amounts",
+                    "thank_you_text",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        raised = (
+            Donation.objects.counted()
+            .filter(campaign=OuterRef("pk"), currency=OuterRef("currency"))
+            .net_total_subquery()
+        )
+        return super().get_queryset(request).annotate(raised=Subquery(raised))
+
+    @admin.display(description=gettext_lazy("State"), boolean=True)
+    def running_badge(self, campaign):
+        return campaign.is_running()
+
+    @admin.display(description=gettext_lazy("Goal"), ordering="goal")
+    def goal_display(self, campaign):
+        return format_money(campaign.goal, campaign.currency)
+
+    @admin.display(description=gettext_lazy("Raised (net)"), ordering="raised")
+    def raised_display(self, campaign):
+        return format_money(campaign.raised or 0, campaign.currency)
+
+    @admin.display(description=gettext_lazy("Progress"))
+    def progress_summary(self, campaign):
+        if campaign.pk is None:
+            return "-"
+        progress = campaign.progress()
+        text = _("%(raised)s of %(goal)s (%(percent).0f%%) from %(donors)s donors.") % {
+            "raised": progress.money(progress.raised),
+            "goal": progress.money(progress.goal),
+            "percent": progress.percent,
+            "donors": progress.donors,
+        }
+        if progress.expected is not None:
+            text += " " + _("On pace, it would be at %(expected)s today.") % {
+                "expected": progress.money(progress.expected)
+            }
+        return text
+
+
+class VariantInline(admin.StackedInline):
+    model = AppealVariant
+    extra = 0
+    min_num = 1
+    fields = ["label", "weight", "heading", "body", "button_label"]
+
+
+STATE_COLOURS = {
+    AppealState.RUNNING: "running",
+    AppealState.SCHEDULED: "scheduled",
+    AppealState.ENDED: "ended",
+    AppealState.PAUSED: "paused",
+}
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    form = AppealForm
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    change_form_template = "admin/donations/appeal/change_form.html"
+    list_display = [
+        "name",
+        "state_badge",
+        "placement",
+        "campaign",
+        "priority",
+        "variant_count",
+        "starts_at",
+        "ends_at",
+        "results_link",
+    ]
+    list_filter = ["placement", "active", "campaign"]
+    list_select_related = ["campaign"]
+    search_fields = ["name", "variants__heading"]
+    autocomplete_fields = ["campaign", "sections"]
+    readonly_fields = ["state_badge"]
+    inlines = [VariantInline]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["name", "campaign", "placement", "paragraph", "state_badge"]},
+        ),
+        (
+            gettext_lazy("Schedule"),
+            {"fields": ["active", "starts_at", "ends_at", "priority", "weight"]},
+        ),
+        (
+            gettext_lazy("Button"),
+            {"fields": ["button_url", "suggested_amounts", "show_progress"]},
+        ),
+        (
+            gettext_lazy("Where and to whom"),
+            {
+                "fields": ["sections", "developing", "min_articles_read", "readers"],
+                "description": gettext_lazy(
+                    "Sections and developing stories are decided when the page is "
+                    "made; the reader rules below are decided in each reader's "
+                    "browser, which nothing leaves."
+                ),
+            },
+        ),
+        (
+            gettext_lazy("How often"),
+            {"fields": ["cap_views", "cap_days", "dismiss_days", "hide_from_donors"]},
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["css/admin.css", "css/donations-admin.css"]}
+
+    def get_queryset(self, request):
+        paused = AppealSettings.objects.filter(paused=True)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                site_paused=Exists(paused),
+                variant_count=Count("variants", distinct=True),
+            )
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/results/",
+                self.admin_site.admin_view(self.results_view),
+                name="donations_appeal_results",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="donations_appeal_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=gettext_lazy("State"))
+    def state_badge(self, appeal):
+        if appeal.pk is None:
+            return "-"
+        state = appeal.get_state(site_paused=getattr(appeal, "site_paused", None))
+        return format_html(
+            '<span class="status-badge status-badge--{}">{}</span>',
+            STATE_COLOURS[state],
+            state.label,
+        )
+
+    @admin.display(description=gettext_lazy("Variants"), ordering="variant_count")
+    def variant_count(self, appeal):
+        return appeal.variant_count
+
+    @admin.display(description=gettext_lazy("Results"))
+    def results_link(self, appeal):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:donations_appeal_results", args=[appeal.pk]),
+            _("Results"),
+        )
+
+    def get_appeal(self, request, object_id):
+        if not str(object_id).isdigit():
+            raise Http404(_("There is no such appeal."))
+        appeal = get_object_or_404(
+            Appeal.objects.select_related("campaign"), pk=object_id
+        )
+        if not self.has_view_permission(request, appeal):
+            raise PermissionDenied
+        return appeal
+
+    def results_view(self, request, object_id):
+        appeal = self.get_appeal(request, object_id)
+        results, unattributed = variant_results(appeal)
+        charts, table = daily_chart(appeal, timezone.localdate())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": appeal,
+            "title": _("Results: %(name)s") % {"name": appeal.name},
+            "appeal": appeal,
+            "state": appeal.get_state(),
+            "results": results,
+            "unattributed": unattributed,
+            "verdict": verdict(results),
+            "charts": charts,
+            "table": table,
+            "table_variants": list(appeal.variants.all()),
+        }
+        return TemplateResponse(request, "admin/donations/appeal/results.html", context)
+
+    def preview_view(self, request, object_id):
+        """The appeal on a real page of the site, in any placement, as a reader
+        would get it in the first frame, whatever the reader rules would decide."""
+        appeal = self.get_appeal(request, object_id)
+        variants = list(appeal.variants.select_related("appeal__campaign"))
+        if not variants:
+            self.message_user(request, _("Add a variant first."), messages.WARNING)
+            return HttpResponseRedirect(
+                reverse("admin:donations_appeal_change", args=[appeal.pk])
+            )
+        chosen = request.GET.get("variant", "")
+        variant = next((v for v in variants if str(v.pk) == chosen), variants[0])
+        placement = request.GET.get("placement", "")
+        if placement not in Placement.values:
+            placement = appeal.placement
+        recent = list(
+            Article.objects.published()
+            .order_by("-published_at")[:30]
+            .values("pk", "headline")
+        )
+        article_id = request.GET.get("article", "")
+        article_id = int(article_id) if article_id.isdigit() else None
+        if article_id not in {a["pk"] for a in recent}:
+            article_id = recent[0]["pk"] if recent else None
+        notice = {
+            "appeal": appeal,
+            "variant": variant,
+            "variants": variants,
+            "placement": placement,
+            "placements": Placement.choices,
+            "articles": recent,
+            "article_id": article_id,
+            "form_action": request.path,
+        }
+        if placement == Placement.HOME:
+            view = HomeView()
+            view.setup(request)
+            view.object_list = view.get_queryset()
+            context = view.get_context_data()
+            template = "donations/appeal_preview_home.html"
+            article = None
+        else:
+            if article_id is None:
+                self.message_user(
+                    request,
+                    _("Publish an article first: appeals are previewed on one."),
+                    messages.WARNING,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:donations_appeal_change", args=[appeal.pk])
+                )
+            article = Article.objects.for_page().get(pk=article_id)
+            view = ArticleDetailView(object=article)
+            view.setup(request)
+            context = view.get_context_data(object=article, preview=False)
+            template = "donations/appeal_preview.html"
+            notice["reasons"] = appeal.reasons_not_shown_on(article)
+        context["appeal_preview"] = PageAppeals.for_preview(variant, placement, article)
+        context["appeal_preview_notice"] = notice
+        response = TemplateResponse(request, template, context)
+        add_never_cache_headers(response)
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+@admin.register(AppealSettings)
+class AppealSettingsAdmin(admin.ModelAdmin):
+    """One switch: the list goes straight to it."""
+
+    fields = ["paused"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        settings_row = AppealSettings.load()
+        return HttpResponseRedirect(
+            reverse("admin:donations_appealsettings_change", args=[settings_row.pk])
+        )
+
+    def response_change(self, request, obj):
+        if obj.paused:
+            self.message_user(
+                request,
+                _("All appeals are paused. Cached pages catch up as they expire."),
+                messages.WARNING,
+            )
+        return HttpResponseRedirect(reverse("admin:index"))
+
+
+class PersonalDataFilter(admin.SimpleListFilter):
+    title = gettext_lazy("donor details")
+    parameter_name = "personal"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("With an e-mail address")), ("no", _("Anonymous"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(donor_email="")
+        if self.value() == "no":
+            return queryset.filter(donor_email="")
+        return queryset
+
+
+IMPORT_SALT = "donations.import"
+IMPORT_MAX_AGE = 3600
+
+
+@admin.register(Donation)
+class DonationAdmin(admin.ModelAdmin):
+    form = DonationForm
+    change_list_template = "admin/donations/donation/change_list.html"
+    list_display = [
+        "received_at",
+        "amount_display",
+        "status",
+        "frequency",
+        "campaign",
+        "appeal",
+        "source",
+        "reference",
+    ]
+    list_filter = [
+        "status",
+        "frequency",
+        "source",
+        "processor",
+        "campaign",
+        PersonalDataFilter,
+    ]
+    list_select_related = ["campaign", "appeal"]
+    search_fields = ["reference", "donor_email", "donor_name"]
+    date_hierarchy = "received_at"
+    autocomplete_fields = ["campaign", "appeal"]
+    readonly_fields = ["recorded_by", "created_at", "updated_at", "events"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "amount",
+                    "amount_refunded",
+                    "currency",
+                    "received_at",
+                    "frequency",
+                    "status",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Where it came from"),
+            {
+                "fields": [
+                    "campaign",
+                    "appeal",
+                    "variant",
+                    "source",
+                    "processor",
+                    "reference",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Personal data"),
+            {
+                "fields": ["donor_name", "donor_email"],
+                "description": gettext_lazy(
+                    "Personal data: kept only to send receipts, and never shown to "
+                    "readers or in results. Leave empty for an anonymous gift."
+                ),
+            },
+        ),
+        (
+            gettext_lazy("Record"),
+            {"fields": ["note", "recorded_by", "created_at", "updated_at", "events"]},
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("variant")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "variant":
+            kwargs["queryset"] = AppealVariant.objects.select_related("appeal")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("source", Donation.Source.MANUAL)
+        initial.setdefault("processor", Donation.Processor.CHECK)
+        current = Campaign.objects.current()
+        if current is not None:
+            initial.setdefault("campaign", current.pk)
+            initial.setdefault("currency", current.currency)
+        return initial
+
+    @admin.display(description=gettext_lazy("Amount"), ordering="amount")
+    def amount_display(self, donation):
+        text = format_money(donation.amount, donation.currency)
+        if donation.amount_refunded:
+            text += " " + _("(%(refunded)s refunded)") % {
+                "refunded": format_money(donation.amount_refunded, donation.currency)
+            }
+        return text
+
+    @admin.display(description=gettext_lazy("Processor events"))
+    def events(self, donation):
+        if donation.pk is None:
+            return "-"
+        events = donation.stripe_events.order_by("received_at")
+        return ", ".join(f"{e.type} ({e.event_id})" for e in events) or "-"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.recorded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="donations_donation_import",
+            ),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """Upload a processor's CSV, see what it would do, then import it whole."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Import donations from a CSV file"),
+        }
+        status = 200
+        if request.method == "POST" and "payload" in request.POST:
+            try:
+                data = signing.loads(
+                    request.POST["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE
+                )
+            except signing.BadSignature:
+                self.message_user(
+                    request,
+                    _("That preview has expired or was altered. Upload it again."),
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(reverse("admin:donations_donation_import"))
+            campaign = Campaign.objects.filter(pk=data.get("campaign")).first()
+            result = import_rows(data["csv"], campaign, by=request.user)
+            if result.ok:
+                self.message_user(
+                    request,
+                    _(
+                        "Imported %(added)s donations. Skipped %(duplicates)s already "
+                        "recorded and %(skipped)s unpaid."
+                    )
+                    % {
+                        "added": result.added,
+                        "duplicates": result.duplicates,
+                        "skipped": result.skipped,
+                    },
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:donations_donation_changelist")
+                )
+            form = ImportForm(initial={"campaign": campaign})
+            context.update(result=result, form=form)
+            status = 400
+        elif request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                text = form.cleaned_data["file"]
+                campaign = form.cleaned_data["campaign"]
+                result = read_stripe_csv(text, campaign)
+                context["result"] = result
+                if result.ok:
+                    context["payload"] = signing.dumps(
+                        {"csv": text, "campaign": campaign.pk if campaign else None},
+                        salt=IMPORT_SALT,
+                        compress=True,
+                    )
+                else:
+                    status = 400
+            else:
+                status = 400
+        else:
+            form = ImportForm()
+        context["form"] = form
+        return TemplateResponse(
+            request, "admin/donations/donation/import.html", context, status=status
+        )
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    """What Stripe sent, for checking the webhook: read-only."""
+
+    list_display = ["received_at", "type", "event_id", "outcome", "donation"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "outcome"]
+    date_hierarchy = "received_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
