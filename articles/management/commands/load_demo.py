@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -239,6 +240,8 @@ class Command(BaseCommand):
             + ", ".join(f"{name} ({role})" for name, _n, role, _s in DEMO_ACCOUNTS)
             + f"\nPassword for all of them: {password}"
         )
+        # The donations app's demo: a running campaign with appeals and gifts.
+        call_command("load_demo_donations", stdout=self.stdout)
 
     def demo_password(self):
         if PASSWORD_FILE.exists():
