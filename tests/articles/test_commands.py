@@ -1,6 +1,8 @@
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from articles.models import Article, Image, Status
 
@@ -32,3 +34,35 @@ def test_load_demo_creates_one_account_per_role():
         "writer": ["Writer"],
         "fundraising": ["Fundraising"],
     }
+
+
+def test_generate_archive_makes_a_searchable_published_archive_and_removes_it():
+    from articles.models import Quote, Update
+
+    call_command(
+        "generate_archive",
+        articles=60,
+        developing=3,
+        updates=300,
+        authors=5,
+        tags=10,
+        sections=2,
+        speakers=3,
+        quotes=6,
+        batch=25,
+        stdout=io.StringIO(),
+    )
+    archive = Article.objects.filter(slug__startswith="archive-")
+    assert archive.count() == 60
+    assert archive.published().count() == 60
+    assert archive.filter(developing=True).count() == 3
+    assert Update.objects.visible().filter(article__in=archive).count() == 300
+    assert Quote.objects.filter(speaker__slug__startswith="archive-").count() == 6
+    assert not archive.filter(search_vector__isnull=True).exists()
+    assert all(a.bylines.exists() for a in archive[:10])
+
+    with pytest.raises(CommandError):
+        call_command("generate_archive", articles=1, stdout=io.StringIO())
+
+    call_command("generate_archive", delete=True, stdout=io.StringIO())
+    assert not Article.objects.filter(slug__startswith="archive-").exists()
