@@ -271,12 +271,25 @@ class ArticleQuerySet(models.QuerySet):
         """Everything an article page shows, in a fixed number of queries whatever
         the number of authors, tags, updates or corrections."""
         bylines = Byline.objects.select_related("author").order_by("position", "pk")
-        updates = Update.objects.visible().select_related("author")
+        recent = (
+            Update.objects.visible()
+            .filter(pinned=False)
+            .select_related("author")
+            .order_by("-published_at", "-pk")
+        )
+        pinned = Update.objects.visible().filter(pinned=True).select_related("author")
         corrections = Correction.objects.visible()
         return self.select_related("section", "featured_image").prefetch_related(
             models.Prefetch("bylines", queryset=bylines),
             "tags",
-            models.Prefetch("updates", queryset=updates, to_attr="visible_updates"),
+            # The latest updates only (one more tells whether older ones exist): a
+            # story with thousands of updates renders as fast as one with ten.
+            models.Prefetch(
+                "updates",
+                queryset=recent[: UPDATES_ON_PAGE + 1],
+                to_attr="recent_updates",
+            ),
+            models.Prefetch("updates", queryset=pinned, to_attr="pinned_updates"),
             models.Prefetch(
                 "corrections", queryset=corrections, to_attr="visible_corrections"
             ),
@@ -554,10 +567,25 @@ class Article(models.Model):
     # article was loaded without them).
 
     @cached_property
+    def _recent_updates(self):
+        if hasattr(self, "recent_updates"):
+            return self.recent_updates
+        return list(
+            self.updates.visible()
+            .filter(pinned=False)
+            .select_related("author")
+            .order_by("-published_at", "-pk")[: UPDATES_ON_PAGE + 1]
+        )
+
+    @cached_property
+    def _pinned_updates(self):
+        if hasattr(self, "pinned_updates"):
+            return self.pinned_updates
+        return list(self.updates.visible().filter(pinned=True).select_related("author"))
+
+    @property
     def shown_updates(self):
-        if hasattr(self, "visible_updates"):
-            return self.visible_updates
-        return list(self.updates.visible().select_related("author"))
+        return self._pinned_updates + self.timeline
 
     @cached_property
     def shown_corrections(self):
@@ -567,16 +595,16 @@ class Article(models.Model):
 
     @property
     def pinned_update(self):
-        return next((u for u in self.shown_updates if u.pinned), None)
+        return next(iter(self._pinned_updates), None)
 
     @property
     def timeline(self):
-        """Updates newest first, without the pinned summary."""
-        return sorted(
-            (u for u in self.shown_updates if not u.pinned),
-            key=lambda u: (u.published_at, u.pk),
-            reverse=True,
-        )
+        """The latest updates, newest first, without the pinned summary."""
+        return self._recent_updates[:UPDATES_ON_PAGE]
+
+    @property
+    def has_older_updates(self):
+        return len(self._recent_updates) > UPDATES_ON_PAGE
 
     @property
     def latest_update(self):
@@ -916,6 +944,10 @@ class RepublishCount(models.Model):
 
 
 # Developing stories ------------------------------------------------------------
+
+
+# How many updates an article page shows; older ones are a click away.
+UPDATES_ON_PAGE = 50
 
 
 class UpdateQuerySet(models.QuerySet):

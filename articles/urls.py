@@ -14,6 +14,11 @@ urlpatterns = [
     path("preview/<str:token>/", views.preview, name="preview"),
     path("live/<slug:slug>/updates/", views.updates_since, name="updates"),
     path("live/<slug:slug>/feed/", feeds.StoryUpdatesFeed(), name="updates-feed"),
+    path(
+        "live/<slug:slug>/all/",
+        views.UpdateArchiveView.as_view(),
+        name="updates-archive",
+    ),
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections-feed"),
     path("editor/images/", views.editor_image_upload, name="editor-image-upload"),

@@ -3,7 +3,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.generic import DetailView, ListView
 
 from .images import make_renditions, process_upload
-from .models import Article, Correction
+from .models import UPDATES_ON_PAGE, Article, Correction
 
 PREVIEW_SALT = "articles.preview"
 
@@ -174,6 +174,40 @@ def updates_since(request, slug):
         response = not_modified
     patch_cache_control(response, public=True, max_age=UPDATES_MAX_AGE)
     return response
+
+
+class UpdateArchiveView(DetailView):
+    """Every update of a story, newest first, 50 to a page, for readers who want
+    what came before the latest ones shown on the article."""
+
+    template_name = "articles/updates_archive.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return Article.objects.published()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        updates = (
+            self.object.updates.visible()
+            .filter(pinned=False)
+            .select_related("author")
+            .order_by("-published_at", "-pk")
+        )
+        before = self.request.GET.get("before")
+        if before is not None:
+            # The cursor is the last update of the previous page: any junk is a 404.
+            if not before.isdigit():
+                raise Http404(_("No such update."))
+            cursor = get_object_or_404(updates, pk=before)
+            updates = updates.filter(
+                Q(published_at__lt=cursor.published_at)
+                | Q(published_at=cursor.published_at, pk__lt=cursor.pk)
+            )
+        page = list(updates[: UPDATES_ON_PAGE + 1])
+        context["updates"] = page[:UPDATES_ON_PAGE]
+        context["has_older"] = len(page) > UPDATES_ON_PAGE
+        return context
 
 
 class CorrectionListView(ListView):

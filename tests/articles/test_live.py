@@ -141,7 +141,8 @@ def test_article_page_query_count_is_the_same_with_1_and_200_updates(
     )
     CorrectionFactory(article=many)
     for article in (one, many):
-        with django_assert_num_queries(5):
+        # With the pull quotes' query and the donation appeals' query.
+        with django_assert_num_queries(7):
             client.get(article.get_absolute_url())
 
 
@@ -395,3 +396,42 @@ def test_live_script_is_first_party_and_loaded_only_on_developing_stories(client
     assert [s for s in scripts if "live-updates" in s] == ["/static/js/live-updates.js"]
     assert all(s.startswith("/") for s in scripts)
     assert json.dumps(BANNER)[1:-1] in html
+
+
+def test_a_story_with_many_updates_shows_the_latest_and_links_to_earlier_ones(
+    client, django_assert_num_queries
+):
+    from articles.models import UPDATES_ON_PAGE
+
+    article = ArticleFactory(developing=True)
+    updates = Update.objects.bulk_create(
+        Update(
+            article=article,
+            headline=f"Number {n}",
+            body="<p>x</p>",
+            published_at=ago(minutes=n + 1),
+        )
+        for n in range(UPDATES_ON_PAGE + 20)
+    )
+    html = page(client, article)
+    assert html.count('<article class="update"') == UPDATES_ON_PAGE
+    assert "Number 0<" in html
+    assert f"Number {UPDATES_ON_PAGE}<" not in html
+    last_shown = updates[UPDATES_ON_PAGE - 1]
+    older_url = reverse("articles:updates-archive", args=[article.slug])
+    assert f'href="{older_url}?before={last_shown.pk}"' in html
+
+    with django_assert_num_queries(3):
+        older = client.get(older_url, {"before": last_shown.pk})
+    older_html = older.content.decode()
+    assert older_html.count('<article class="update"') == 20
+    assert f"Number {UPDATES_ON_PAGE}<" in older_html
+    assert "Older updates" not in older_html
+
+
+@pytest.mark.parametrize("before", ["abc", "-1", "999999999", "1 OR 1=1"])
+def test_the_update_archive_rejects_a_junk_cursor_with_404(client, before):
+    update = UpdateFactory()
+    url = reverse("articles:updates-archive", args=[update.article.slug])
+    assert client.get(url, {"before": before}).status_code == 404
+    assert client.get(url).status_code == 200
