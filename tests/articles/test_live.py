@@ -274,7 +274,8 @@ def test_corrections_page_lists_only_public_corrections(
     shown = [CorrectionFactory() for _ in range(12)]
     CorrectionFactory(article=DraftFactory(), body="<p>On a draft.</p>")
     CorrectionFactory(published_at=timezone.now() + timedelta(hours=1))
-    with django_assert_num_queries(2):
+    # The corrections, their count, and the donation appeals of every page.
+    with django_assert_num_queries(3):
         response = client.get(reverse("articles:corrections"))
     html = response.content.decode()
     assert html.count('class="correction ') == len(shown)
@@ -421,7 +422,8 @@ def test_a_story_with_many_updates_shows_the_latest_and_links_to_earlier_ones(
     older_url = reverse("articles:updates-archive", args=[article.slug])
     assert f'href="{older_url}?before={last_shown.pk}"' in html
 
-    with django_assert_num_queries(3):
+    # (The last of them: the donation appeals of every page.)
+    with django_assert_num_queries(4):
         older = client.get(older_url, {"before": last_shown.pk})
     older_html = older.content.decode()
     assert older_html.count('<article class="update"') == 20
