@@ -466,12 +466,7 @@ class DonationAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Amount"), ordering="amount")
     def amount_display(self, donation):
-        text = format_money(donation.amount, donation.currency)
-        if donation.amount_refunded:
-            text += " " + _("(%(refunded)s refunded)") % {
-                "refunded": format_money(donation.amount_refunded, donation.currency)
-            }
-        return text
+        return donation.amount_text()
 
     @admin.display(description=gettext_lazy("Processor events"))
     def events(self, donation):

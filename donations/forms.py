@@ -226,7 +226,7 @@ class ImportForm(forms.Form):
     )
     campaign = forms.ModelChoiceField(
         Campaign.objects.all(),
-        label=_("campaign"),
+        label=_("Campaign"),
         required=False,
         help_text=_(
             "Every gift in the file counts towards this campaign. Empty: the campaign "

@@ -158,13 +158,13 @@ class Campaign(models.Model):
         )
 
     def expected_by(self, now):
-        """Where a steady pace from start to end would have the total by `now`."""
-        if self.ends_at is None:
+        """Where a steady pace from start to end would have the total by `now`;
+        None outside the campaign's dates, where a pace means nothing."""
+        if self.ends_at is None or not self.starts_at <= now < self.ends_at:
             return None
         span = (self.ends_at - self.starts_at).total_seconds()
         elapsed = (now - self.starts_at).total_seconds()
-        share = min(1.0, max(0.0, elapsed / span))
-        return round(self.goal * share)
+        return round(self.goal * elapsed / span)
 
     def progress(self, now=None, totals=None):
         totals = totals or Donation.objects.for_campaign(self).totals()
@@ -886,6 +886,15 @@ class Donation(models.Model):
     @property
     def net(self):
         return self.amount - self.amount_refunded
+
+    def amount_text(self):
+        """“$50”, or “$50 ($20 refunded)”."""
+        text = format_money(self.amount, self.currency)
+        if self.amount_refunded:
+            text += " " + _("(%(refunded)s refunded)") % {
+                "refunded": format_money(self.amount_refunded, self.currency)
+            }
+        return text
 
     def clean(self):
         errors = {}

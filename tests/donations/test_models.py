@@ -232,11 +232,13 @@ def test_percent_and_pace_line_on_a_fixed_date():
     assert progress.expected == 5_000_00  # half-way through, half the goal
     assert progress.expected_percent == 50.0
     assert progress.on_track is False
-    after = campaign.progress(now=datetime(2026, 4, 5, tzinfo=tz))
-    assert after.expected == 10_000_00
-    before = campaign.progress(now=datetime(2026, 2, 1, tzinfo=tz))
-    assert before.expected == 0
-    assert before.on_track is True
+    nearly = campaign.progress(now=datetime(2026, 3, 30, 12, tzinfo=tz))
+    assert nearly.expected == 9_833_33
+    # Before it starts and once it has ended, there is no pace to keep.
+    for day in (datetime(2026, 2, 1, tzinfo=tz), datetime(2026, 4, 5, tzinfo=tz)):
+        outside = campaign.progress(now=day)
+        assert outside.expected is None
+        assert outside.on_track is True
 
 
 def test_an_open_ended_campaign_has_no_pace_line():
