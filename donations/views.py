@@ -17,7 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import GiveForm
+from .forms import MAX_GIFT, GiveForm
 from .models import AppealDailyCount, AppealVariant, Campaign
 from .templatetags.donations import progress_texts
 from .webhooks import EventError, SignatureError, handle_event, parse_event
@@ -47,8 +47,10 @@ def donate(request):
         initial = {
             key: request.GET[key]
             for key in ("amount", "appeal", "variant")
-            if request.GET.get(key, "").isdigit()
+            if request.GET.get(key, "").isdigit() and len(request.GET[key]) < 10
         }
+        if not 0 < int(initial.get("amount", 1)) <= MAX_GIFT:
+            del initial["amount"]
         form = GiveForm(campaign, initial=initial)
         if "amount" in form.fields and "amount" in initial:
             choices = {value for value, _label in form.fields["amount"].choices}
