@@ -8,6 +8,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Length
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 from django.urls import reverse
@@ -15,10 +16,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
 from django.utils.html import strip_tags
-from django.utils.text import Truncator
+from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from . import search
+from . import search, share_images
 from .fields import RichTextField
 from .images import make_renditions
 
@@ -269,7 +270,7 @@ class ArticleQuerySet(models.QuerySet):
 
     def for_page(self):
         """Everything an article page shows, in a fixed number of queries whatever
-        the number of authors, tags, updates or corrections."""
+        the number of authors, tags, updates, corrections or pull quotes."""
         bylines = Byline.objects.select_related("author").order_by("position", "pk")
         recent = (
             Update.objects.visible()
@@ -279,6 +280,7 @@ class ArticleQuerySet(models.QuerySet):
         )
         pinned = Update.objects.visible().filter(pinned=True).select_related("author")
         corrections = Correction.objects.visible()
+        pull_quotes = PullQuote.objects.select_related("quote__speaker")
         return self.select_related("section", "featured_image").prefetch_related(
             models.Prefetch("bylines", queryset=bylines),
             "tags",
@@ -293,6 +295,7 @@ class ArticleQuerySet(models.QuerySet):
             models.Prefetch(
                 "corrections", queryset=corrections, to_attr="visible_corrections"
             ),
+            models.Prefetch("pull_quotes", queryset=pull_quotes),
         )
 
     def for_list(self):
@@ -1128,6 +1131,29 @@ class Correction(models.Model):
 
 
 # Quotes ------------------------------------------------------------------------
+#
+# A quote is public once it appears in a published article: a statement saved for a
+# story still in the works (or under embargo) must not reach readers before the story.
+
+
+def _in_published_article(path):
+    """Whether the outer row (a quote: path "quote"; a speaker: "quote__speaker")
+    appears as a pull quote in a published article."""
+    return models.Exists(
+        PullQuote.objects.filter(
+            article__in=Article.objects.published(), **{path: models.OuterRef("pk")}
+        )
+    )
+
+
+class SpeakerQuerySet(models.QuerySet):
+    def with_visibility(self):
+        """Annotate `is_public`: whether any quote of the speaker is public."""
+        return self.annotate(is_public=_in_published_article("quote__speaker"))
+
+    def public(self):
+        """Speakers readers may see: those with at least one public quote."""
+        return self.with_visibility().filter(is_public=True)
 
 
 class Speaker(models.Model):
@@ -1153,6 +1179,8 @@ class Speaker(models.Model):
         verbose_name=_("photo"),
     )
 
+    objects = SpeakerQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("speaker")
@@ -1161,8 +1189,29 @@ class Speaker(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("articles:speaker", kwargs={"slug": self.slug})
+
 
 QUOTE_MAX_LENGTH = 1000
+
+
+class QuoteQuerySet(models.QuerySet):
+    def with_visibility(self):
+        """Annotate `is_public`: whether the quote appears in a published article."""
+        return self.annotate(is_public=_in_published_article("quote"))
+
+    def public(self):
+        """Quotes readers may see: those in at least one published article."""
+        return self.with_visibility().filter(is_public=True)
+
+    def with_published_articles(self):
+        """Prefetch, as `published_articles`, the published articles each quote
+        appears in, newest first: one query for any number of quotes."""
+        articles = Article.objects.published().order_by("-published_at", "-pk")
+        return self.prefetch_related(
+            models.Prefetch("articles", queryset=articles, to_attr="published_articles")
+        )
 
 
 class Quote(models.Model):
@@ -1172,7 +1221,11 @@ class Quote(models.Model):
     text = models.TextField(
         _("text"),
         max_length=QUOTE_MAX_LENGTH,
-        help_text=_("Exactly as said, without quotation marks. Plain text."),
+        help_text=_(
+            "Exactly as said, without quotation marks. Plain text. Readers see the "
+            "quote once it appears in a published article."
+        ),
+        error_messages={"blank": _("A quote needs its text.")},
     )
     speaker = models.ForeignKey(
         Speaker,
@@ -1206,8 +1259,15 @@ class Quote(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = QuoteQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-said_on", "-created_at"]
+        # Newest first; a quote without a date after the dated ones.
+        ordering = [
+            models.F("said_on").desc(nulls_last=True),
+            "-created_at",
+            "-pk",
+        ]
         verbose_name = _("quote")
         verbose_name_plural = _("quotes")
         constraints = [
@@ -1215,7 +1275,17 @@ class Quote(models.Model):
                 condition=~Q(text=""),
                 name="quote_text_not_empty",
                 violation_error_message=_("A quote needs its text."),
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.lookups.LessThanOrEqual(
+                    Length("text"), QUOTE_MAX_LENGTH
+                ),
+                name="quote_text_max_length",
+                violation_error_message=format_lazy(
+                    _("A quote is at most {limit} characters."),
+                    limit=QUOTE_MAX_LENGTH,
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -1226,10 +1296,33 @@ class Quote(models.Model):
         self.text = " ".join(self.text.split())
         super().save(*args, **kwargs)
 
-    def clean(self):
+    def get_absolute_url(self):
+        return reverse("articles:quote", kwargs={"pk": self.pk})
+
+    def get_share_image_url(self):
+        """The quote's share image, at an address that changes with what it shows
+        (so it can be cached for good)."""
+        url = reverse("articles:quote-image", kwargs={"pk": self.pk})
+        return f"{url}?v={share_images.fingerprint(self)}"
+
+    def clean_fields(self, exclude=None):
+        # Collapsed first, so that whitespace alone counts as no text and the length
+        # limit applies to what is saved.
         self.text = " ".join((self.text or "").split())
-        if not self.text:
-            raise ValidationError({"text": _("A quote needs its text.")})
+        super().clean_fields(exclude)
+
+    def clean(self):
+        if len(self.text) > QUOTE_MAX_LENGTH:
+            raise ValidationError(
+                {
+                    "text": _(
+                        "A quote is at most %(limit)d characters; this one has "
+                        "%(count)d. Quote the key part and link to the full "
+                        "statement as the source."
+                    )
+                    % {"limit": QUOTE_MAX_LENGTH, "count": len(self.text)}
+                }
+            )
 
 
 class PullQuote(models.Model):
