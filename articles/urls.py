@@ -22,4 +22,8 @@ urlpatterns = [
     path("corrections/", views.CorrectionListView.as_view(), name="corrections"),
     path("corrections/feed/", feeds.CorrectionsFeed(), name="corrections-feed"),
     path("editor/images/", views.editor_image_upload, name="editor-image-upload"),
+    path("quotes/", views.QuoteListView.as_view(), name="quotes"),
+    path("quotes/<int:pk>/", views.QuoteDetailView.as_view(), name="quote"),
+    path("quotes/<int:pk>/image.png", views.quote_image, name="quote-image"),
+    path("speakers/<slug:slug>/", views.SpeakerDetailView.as_view(), name="speaker"),
 ]

@@ -1,4 +1,8 @@
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from articles.richtext import insert_after_paragraphs, sanitize
@@ -19,15 +23,43 @@ def rich_text(value):
     return mark_safe(sanitize(str(value)))  # noqa: S308 (sanitized on the line itself)
 
 
-@register.simple_tag
-def article_body(article, extra=()):
+@register.simple_tag(takes_context=True)
+def article_body(context, article, extra=()):
     """
-    The article's body, sanitized, with fragments placed after their paragraphs.
+    The article's body, sanitized, with its pull quotes and any other fragments
+    placed after their paragraphs.
 
     `extra` is a list of (paragraph number, HTML) pairs rendered by our own templates,
     such as inline donation appeals ({% inline_appeals article as appeals %} from the
-    donations app); the page passes them in, so neither app imports the other.
+    donations app); the page passes them in, so neither app imports the other. A
+    pull quote comes before an appeal placed after the same paragraph.
+
+    Pull quotes come from `article.pull_quotes.all()`, which
+    Article.objects.for_page() prefetches with their quotes and speakers.
     """
+    pull_quote = context.template.engine.get_template(
+        "articles/includes/_pull_quote.html"
+    )
+    fragments = [
+        (item.after_paragraph, pull_quote.render(context.new({"pull_quote": item})))
+        for item in article.pull_quotes.all()
+    ]
     return mark_safe(  # noqa: S308 (sanitized body, fragments from our templates)
-        insert_after_paragraphs(sanitize(article.body), list(extra or ()))
+        insert_after_paragraphs(sanitize(article.body), fragments + list(extra or ()))
+    )
+
+
+# json.dumps leaves these as they are; inside <script> they could end the element
+# or open a comment, so they are written as \u escapes (as Django's json_script does).
+JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def json_ld(data):
+    """`data` as a <script type="application/ld+json"> element, safe whatever text
+    it holds (json_script's escaping, with the type structured data needs)."""
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),  # noqa: S308 (escaped above)
     )
