@@ -4,27 +4,31 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.db.models import Prefetch, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.html import format_html
-from django.utils.text import get_text_list
+from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator, format_lazy, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from . import revisions
 from .images import process_upload
 from .models import (
+    QUOTE_MAX_LENGTH,
     Article,
     Author,
     Byline,
     Correction,
     Image,
+    PullQuote,
+    Quote,
     Section,
+    Speaker,
     Status,
     Tag,
     Update,
@@ -122,6 +126,19 @@ class BylineInline(admin.TabularInline):
     fields = ["author", "position"]
     verbose_name = gettext_lazy("byline")
     verbose_name_plural = gettext_lazy("Bylines (in the order they appear)")
+
+
+class PullQuoteInline(admin.TabularInline):
+    """Quotes from the quotes database, shown in the body after paragraph N."""
+
+    model = PullQuote
+    extra = 0
+    autocomplete_fields = ["quote"]
+    fields = ["quote", "after_paragraph"]
+    verbose_name = gettext_lazy("pull quote")
+    verbose_name_plural = gettext_lazy(
+        "Pull quotes (find a quote by its words or its speaker; add new ones with +)"
+    )
 
 
 def https_urls(field, **kwargs):
@@ -382,7 +399,7 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "tags", "featured_image"]
-    inlines = [BylineInline, UpdateListInline, CorrectionInline]
+    inlines = [BylineInline, PullQuoteInline, UpdateListInline, CorrectionInline]
     view_on_site = False  # the change form has its own Preview / View on site link
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
@@ -701,3 +718,177 @@ class ArticleAdmin(admin.ModelAdmin):
             "changes": revisions.compare(old, new),
         }
         return TemplateResponse(request, "admin/articles/article/compare.html", context)
+
+
+# Quotes ------------------------------------------------------------------------
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(admin.ModelAdmin):
+    list_display = ["name", "title", "quote_list", "on_site"]
+    search_fields = ["name", "title"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["photo"]
+    fields = ["name", "slug", "title", "bio", "photo"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_visibility()
+            .annotate(quote_count=Count("quotes"))
+            .order_by("name")  # a count groups rows, which drops the default order
+        )
+
+    @admin.display(description=gettext_lazy("Quotes"), ordering="quote_count")
+    def quote_list(self, speaker):
+        url = reverse("admin:articles_quote_changelist")
+        return format_html(
+            '<a href="{}?speaker__id__exact={}">{}</a>',
+            url,
+            speaker.pk,
+            speaker.quote_count,
+        )
+
+    @admin.display(
+        description=gettext_lazy("On the site"), boolean=True, ordering="is_public"
+    )
+    def on_site(self, speaker):
+        return speaker.is_public
+
+
+class QuoteTextField(forms.CharField):
+    """Quote text as it is saved: whitespace collapsed before the length check. No
+    maxlength in the browser, which would cut a long paste off without a word."""
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split())
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class QuoteForm(forms.ModelForm):
+    class Meta:
+        model = Quote
+        fields = [
+            "text",
+            "speaker",
+            "speaker_title",
+            "said_on",
+            "context",
+            "source_url",
+        ]
+        field_classes = {"text": QuoteTextField}
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 5, "class": "vLargeTextField"})
+        }
+        help_texts = {
+            "text": format_lazy(
+                "{} {}",
+                Quote._meta.get_field("text").help_text,
+                format_lazy(
+                    gettext_lazy("At most {limit} characters."), limit=QUOTE_MAX_LENGTH
+                ),
+            )
+        }
+        formfield_callback = https_urls
+
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    form = QuoteForm
+    list_display = [
+        "excerpt",
+        "speaker",
+        "speaker_title",
+        "said_on",
+        "article_list",
+        "on_site",
+    ]
+    list_select_related = ["speaker"]
+    date_hierarchy = "said_on"
+    search_fields = ["text", "speaker__name", "context"]
+    autocomplete_fields = ["speaker"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["used_in", "share_image"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "text",
+                    "speaker",
+                    "speaker_title",
+                    "said_on",
+                    "context",
+                    "source_url",
+                ]
+            },
+        ),
+        (gettext_lazy("On the site"), {"fields": ["used_in", "share_image"]}),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_visibility()
+            .annotate(article_count=Count("pull_quotes"))
+            .order_by(*Quote._meta.ordering)  # a count drops the default order
+        )
+
+    @admin.display(description=gettext_lazy("Quote"), ordering="text")
+    def excerpt(self, quote):
+        return Truncator(quote.text).chars(90)
+
+    @admin.display(description=gettext_lazy("Articles"), ordering="article_count")
+    def article_list(self, quote):
+        return quote.article_count
+
+    @admin.display(
+        description=gettext_lazy("On the site"), boolean=True, ordering="is_public"
+    )
+    def on_site(self, quote):
+        return quote.is_public
+
+    @admin.display(description=gettext_lazy("Used in"))
+    def used_in(self, quote):
+        if quote.pk is None:
+            return "-"
+        pull_quotes = quote.pull_quotes.select_related("article").order_by(
+            "-article__published_at", "-article__pk"
+        )
+        if not pull_quotes:
+            return _(
+                "No article yet. Readers see the quote once it is a pull quote in "
+                "a published article."
+            )
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> ({}, {})</li>',
+            (
+                (
+                    reverse("admin:articles_article_change", args=[item.article_id]),
+                    item.article.headline,
+                    item.article.state_label,
+                    _("after paragraph %(n)d") % {"n": item.after_paragraph},
+                )
+                for item in pull_quotes
+            ),
+        )
+        return format_html('<ul class="used-in">{}</ul>', items)
+
+    @admin.display(description=gettext_lazy("Share image"))
+    def share_image(self, quote):
+        if quote.pk is None:
+            return _("Drawn from the quote once it is saved.")
+        url = quote.get_share_image_url()
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" width="600" height="315"></a>',
+            url,
+            url,
+            _("Share image of this quote"),
+        )
