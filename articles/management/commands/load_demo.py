@@ -22,7 +22,10 @@ from articles.models import (
     Correction,
     CorrectionKind,
     Image,
+    PullQuote,
+    Quote,
     Section,
+    Speaker,
     Status,
     Tag,
     Update,
@@ -202,6 +205,98 @@ BODY = [
 ]
 
 
+SPEAKERS = [
+    # slug, name, current title, bio. All fictional.
+    (
+        "dana-whitfield",
+        "Dana Whitfield",
+        "City council president",
+        "Dana Whitfield has represented the 3rd Ward since 2015 and has led the "
+        "council since 2021.",
+    ),
+    (
+        "ray-castillo",
+        "Ray Castillo",
+        "Hydrologist, National Weather Service",
+        "Ray Castillo forecasts river levels for the region's weather office.",
+    ),
+    (
+        "lena-moss",
+        "Lena Moss",
+        "Superintendent of schools",
+        "Lena Moss became superintendent in 2022 after 20 years as a teacher and "
+        "principal in the district.",
+    ),
+    (
+        "olena-kovalenko",
+        "Олена Коваленко",
+        "Deputy mayor of the sister city in Ukraine",
+        "Olena Kovalenko (Олена Коваленко) is responsible for culture and libraries "
+        "in the city's Ukrainian sister city.",
+    ),
+    (
+        "marcus-bell",
+        "Marcus Bell",
+        "Council member, 5th Ward",
+        "Marcus Bell chairs the council's finance committee.",
+    ),
+]
+
+QUOTES = [
+    # speaker, text, title at the time, context, placements: (article, paragraph).
+    # The date is the day of the first article's publication.
+    (
+        "dana-whitfield",
+        "We heard you. This budget reflects what people told us they need.",
+        "City council president",
+        "before the council's 7-2 vote on the budget",
+        [("city-council-approves-new-budget", 2), ("bus-routes-change-in-january", 1)],
+    ),
+    (
+        "olena-kovalenko",
+        "Бібліотеки — це серце громади. Дякуємо, що бережете їх.",
+        "Deputy mayor of the sister city in Ukraine",
+        "in a video message to the council, in Ukrainian: “Libraries are the heart "
+        "of a community. Thank you for protecting them.”",
+        [("city-council-approves-new-budget", 99)],
+    ),
+    (
+        "ray-castillo",
+        "Turn around, don't drown. Two feet of moving water is enough to float a car.",
+        "Hydrologist, National Weather Service",
+        "at a briefing at the county emergency operations center",
+        [("river-flood-warning-issued", 1)],
+    ),
+    (
+        "dana-whitfield",
+        "The city will pay for sandbags for every household that asks. Nobody should "
+        "have to choose between rent and protecting their home.",
+        "City council president",
+        "in a statement on the city's website",
+        [("river-flood-warning-issued", 2)],
+    ),
+    (
+        "lena-moss",
+        "We have tried signing bonuses, housing help and a faster hiring process, and "
+        "we will keep trying. But the honest answer is that there are not enough "
+        "teachers in this state, and no district can hire its way out of a shortage "
+        "that starts in the colleges that train them. Until salaries rise, our "
+        "students will keep starting the year with substitutes.",
+        "Superintendent of schools",
+        "speaking to the school board on Monday",
+        [("school-district-teacher-shortage", 2)],
+    ),
+    (
+        # Only in an unpublished story: the quote stays out of the public pages.
+        "marcus-bell",
+        "That is not a plan. It is a hope.",
+        "Council member, 5th Ward",
+        "on the stadium proposal",
+        [("old-stadium-plan", 1)],
+    ),
+]
+
+
 def demo_picture(kind):
     sky, ground, accent = PICTURES[kind]
     picture = PILImage.new("RGB", (1600, 900), sky)
@@ -234,6 +329,7 @@ class Command(BaseCommand):
             users = self.load_accounts(password)
             self.load_articles(users)
             self.load_stories(users)
+            self.load_quotes()
         self.stdout.write(self.style.SUCCESS("Demo content loaded."))
         self.stdout.write(
             "Demo accounts (sign in at /admin/): "
@@ -394,6 +490,36 @@ class Command(BaseCommand):
                 "teachers are paid by the day, not by the hour.</p>",
                 created_by=editor,
             )
+
+    def load_quotes(self):
+        """Speakers, their quotes, and the quotes as pull quotes in the stories."""
+        speakers = {
+            slug: Speaker.objects.update_or_create(
+                slug=slug, defaults={"name": name, "title": title, "bio": bio}
+            )[0]
+            for slug, name, title, bio in SPEAKERS
+        }
+        articles = {article.slug: article for article in Article.objects.all()}
+        for speaker, text, title, context, placements in QUOTES:
+            first = articles[placements[0][0]]
+            quote, _created = Quote.objects.get_or_create(
+                speaker=speakers[speaker],
+                text=text,
+                defaults={
+                    "speaker_title": title,
+                    "context": context,
+                    "said_on": timezone.localdate(
+                        first.published_at or first.created_at
+                    ),
+                    "source_url": "https://example.org/statements",
+                },
+            )
+            for slug, paragraph in placements:
+                PullQuote.objects.get_or_create(
+                    article=articles[slug],
+                    quote=quote,
+                    defaults={"after_paragraph": paragraph},
+                )
 
     def picture(self, kind, user):
         if kind is None:
