@@ -49,7 +49,10 @@ class ArticleDetailView(PublishedMixin, DetailView):
     template_name = "articles/article_detail.html"
 
     def get_queryset(self):
-        if self.request.user.has_perm("articles.view_article"):
+        # Only a request with a session can be staff: looking at the user of every
+        # reader's request would make the page vary by cookie, and uncacheable.
+        has_session = settings.SESSION_COOKIE_NAME in self.request.COOKIES
+        if has_session and self.request.user.has_perm("articles.view_article"):
             # Staff preview drafts, scheduled and unpublished articles at their URL.
             return Article.objects.for_page()
         return super().get_queryset()

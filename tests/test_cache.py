@@ -223,3 +223,12 @@ def test_two_gunicorn_workers_serve_a_published_change_within_5_seconds(settings
         server.terminate()
         server.wait(timeout=10)
         cache.clear()
+
+
+@pytest.mark.django_db
+def test_article_pages_do_not_vary_by_cookie_and_are_cached(client):
+    article = ArticleFactory()
+    first = client.get(article.get_absolute_url())
+    assert "Cookie" not in first.get("Vary", "")
+    assert first["X-Cache"] == "miss"
+    assert client.get(article.get_absolute_url())["X-Cache"] == "hit"
