@@ -49,5 +49,10 @@ test: lint
 	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Throughput and latency of real pages on a 100,000-article archive (bench/run.py).
+# Needs wrk (apt-get install wrk). The first run generates the archive (minutes).
+bench: $(BIN)/.dev-installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache

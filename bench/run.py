@@ -1,0 +1,384 @@
+"""
+`make bench`: throughput and latency of real pages on a realistic archive.
+
+1. A benchmark database (`newsroom_bench`, beside the development one) is migrated and
+   filled once with `generate_archive` (100,000 articles, 1,000,000 updates).
+2. The site runs under gunicorn with production settings (DEBUG off, hashed static
+   files), twice: without the page cache ("uncached") and with it ("cached", Redis
+   when it answers on 127.0.0.1:6379).
+3. wrk loads each page; the same run measures a baseline Django view returning as
+   many bytes from memory, and each page is reported as a ratio of that baseline, so
+   results compare across machines.
+4. The table, the SQL queries per page and the workers' memory are printed and
+   written to bench-results/<time>.json.
+
+Everything runs on this machine, against 127.0.0.1 only.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+from urllib.request import urlopen
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench-results"
+BENCH_DB = "newsroom_bench"
+REDIS = ("127.0.0.1", 6379)
+
+TARGETS = {
+    # label: (page, minimum ratio to the baseline's requests/s)
+    "cached pages >= 0.8x": ("article (cached)", 0.8),
+    "uncached article >= 0.12x": ("article", 0.12),
+    "uncached home >= 0.08x": ("home", 0.08),
+    "uncached section >= 0.08x": ("section p1", 0.08),
+}
+
+
+def say(message):
+    print(f"[bench] {message}", flush=True)
+
+
+def reachable(host, port):
+    try:
+        socket.create_connection((host, port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url():
+    """The benchmark database, on the server DATABASE_URL names, or on the embedded
+    PostgreSQL of the project (started for the length of the run)."""
+    import psycopg2
+
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        import dj_database_url
+
+        params = dj_database_url.parse(url)
+        connect = {
+            "host": params["HOST"] or None,
+            "port": params["PORT"] or None,
+            "user": params["USER"],
+            "password": params["PASSWORD"] or None,
+        }
+        base = url.rsplit("/", 1)[0]
+        bench_url = f"{base}/{BENCH_DB}"
+    else:
+        sys.path.insert(0, str(ROOT))
+        from newsroom.embedded_postgres import database_settings
+
+        params = database_settings(ROOT / ".pgdata")
+        connect = {"host": params["HOST"], "user": params["USER"]}
+        bench_url = (
+            f"postgres://{params['USER']}@{quote(params['HOST'], safe='')}/{BENCH_DB}"
+        )
+    with psycopg2.connect(dbname="postgres", **connect) as connection:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+            if cursor.fetchone() is None:
+                cursor.execute(f"CREATE DATABASE {BENCH_DB}")
+    connection.close()
+    return bench_url
+
+
+def manage(env, *args, capture=False):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        capture_output=capture,
+    )
+
+
+def start_gunicorn(env, port, workers):
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "newsroom.wsgi",
+            f"--workers={workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    for _ in range(300):
+        try:
+            urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).read()  # noqa: S310
+            return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def worker_rss(master):
+    """Resident memory (MiB) of each worker of a gunicorn master."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children")
+    sizes = []
+    for pid in children.read_text().split() if children.exists() else []:
+        status = Path(f"/proc/{pid}/status").read_text()
+        kib = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+        sizes.append(round(kib / 1024, 1))
+    return sizes
+
+
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def wrk(url, duration, connections, threads, script=None, env=None):
+    args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script:
+        args += ["-s", str(script)]
+    output = subprocess.run(
+        [*args, url], capture_output=True, text=True, check=True, env=env
+    ).stdout
+
+    def latency(percent):
+        match = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s)$", output, re.MULTILINE)
+        return round(float(match.group(1)) * UNITS[match.group(2)], 2)
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": latency(50),
+        "p99_ms": latency(99),
+        "errors": int(non_2xx.group(1)) if non_2xx else 0,
+    }
+
+
+def pick_pages(env):
+    """URLs of real pages in the archive, and the SQL queries each one runs."""
+    # Count what rendering costs, not what the page cache saves.
+    os.environ.update({**env, "PAGE_CACHE_SECONDS": "0"})
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from articles.models import Article, Section
+    from articles.pagination import Cursor
+    from donations.models import AppealVariant
+
+    archive = Article.objects.published().filter(slug__startswith="archive-")
+    article = archive.filter(developing=False).order_by("-published_at")[500]
+    developing = archive.filter(developing=True).order_by("-published_at", "pk").first()
+    section = Section.objects.filter(slug__startswith="archive-").first()
+    in_section = archive.filter(section=section).order_by("-published_at", "-pk")
+    deep = in_section[min(5000, in_section.count() - 1)]
+    variant = AppealVariant.objects.select_related("appeal").first()
+    pages = {
+        "article": article.get_absolute_url(),
+        "developing story": developing.get_absolute_url(),
+        "home": "/",
+        "section p1": section.get_absolute_url(),
+        "section deep": f"{section.get_absolute_url()}?before={Cursor.of(deep)}",
+        "search": "/search/?q=council+budget",
+        "feed": "/feed/",
+    }
+    client = Client()
+    queries, sizes = {}, {}
+    for name, url in pages.items():
+        client.get(url)  # warm up caches that are per process anyway
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        if response.status_code != 200:
+            raise SystemExit(f"{name}: {url} answered {response.status_code}")
+        queries[name] = len(captured)
+        sizes[name] = len(response.content)
+    beacon = (variant.appeal_id, variant.pk) if variant else None
+    return pages, queries, sizes, beacon
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--updates", type=int, default=1_000_000)
+    parser.add_argument(
+        "--soak", type=int, default=0, help="seconds of load to watch worker memory"
+    )
+    options = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit(
+            "make bench needs wrk, an HTTP load generator: apt-get install wrk"
+        )
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": "benchmark-only-secret-key-" + "x" * 40,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    env.pop("REDIS_URL", None)
+    env["DATABASE_URL"] = database_url()
+    say(f"database: {BENCH_DB}")
+    manage(env, "migrate", "--noinput", "-v0")
+    have = manage(
+        env,
+        "shell",
+        "-c",
+        "from articles.models import Article;"
+        "print(Article.objects.filter(slug__startswith='archive-').count())",
+        capture=True,
+    ).stdout.split()[-1]
+    if int(have) == 0:
+        say(f"generating the archive ({options.articles:,} articles); once only")
+        manage(
+            env,
+            "generate_archive",
+            f"--articles={options.articles}",
+            f"--updates={options.updates}",
+        )
+    manage(env, "load_demo", capture=True)  # an appeal to send beacons to
+    manage(env, "collectstatic", "--noinput", "-v0")
+
+    pages, queries, sizes, beacon = pick_pages(env)
+    say(f"{int(have) or options.articles:,} archive articles; pages: {pages}")
+
+    redis = reachable(*REDIS)
+    cached_env = {**env, "PAGE_CACHE_SECONDS": "600"}
+    if redis:
+        cached_env["REDIS_URL"] = "redis://127.0.0.1:6379/13"
+        subprocess.run(["redis-cli", "-n", "13", "flushdb"], capture_output=True)
+    uncached_env = {**env, "PAGE_CACHE_SECONDS": "0"}
+    uncached_port, cached_port = free_port(), free_port()
+    uncached = start_gunicorn(uncached_env, uncached_port, options.workers)
+    cached = start_gunicorn(cached_env, cached_port, options.workers)
+    rss_start = {"uncached": worker_rss(uncached), "cached": worker_rss(cached)}
+
+    def run(label, port, url, **kwargs):
+        target = f"http://127.0.0.1:{port}{url}"
+        wrk(target, 2, options.connections, options.threads, **kwargs)  # warm up
+        result = wrk(
+            target, options.duration, options.connections, options.threads, **kwargs
+        )
+        say(f"{label:24} {result['rps']:9.1f} req/s  p50 {result['p50_ms']} ms")
+        return result
+
+    results = {}
+    try:
+        size = sizes["article"]
+        results["baseline"] = run("baseline", uncached_port, f"/bench/baseline/{size}/")
+        for name, url in pages.items():
+            results[name] = run(name, uncached_port, url)
+        for name in ("article", "developing story", "home", "section p1"):
+            results[f"{name} (cached)"] = run(
+                f"{name} (cached)", cached_port, pages[name]
+            )
+        one = wrk(
+            f"http://127.0.0.1:{uncached_port}{pages['search']}", options.duration, 1, 1
+        )
+        results["search (1 client)"] = one
+        say(f"{'search (1 client)':24} p50 {one['p50_ms']} ms")
+        if beacon:
+            beacon_env = {
+                **os.environ,
+                "BENCH_APPEAL": str(beacon[0]),
+                "BENCH_VARIANT": str(beacon[1]),
+            }
+            results["appeal beacon"] = run(
+                "appeal beacon",
+                uncached_port,
+                "/donate/events/",
+                script=ROOT / "bench" / "beacon.lua",
+                env=beacon_env,
+            )
+        if options.soak:
+            say(f"soak: {options.soak} s on the uncached article page")
+            results["soak"] = wrk(
+                f"http://127.0.0.1:{uncached_port}{pages['article']}",
+                options.soak,
+                options.connections,
+                options.threads,
+            )
+        rss_end = {"uncached": worker_rss(uncached), "cached": worker_rss(cached)}
+    finally:
+        for process in (uncached, cached):
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=20)
+
+    base = results["baseline"]["rps"]
+    print()
+    print(f"{'page':26}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'x base':>8}{'SQL':>5}")
+    for name, result in results.items():
+        if "rps" not in result:
+            continue
+        sql = queries.get(name.replace(" (cached)", "")) if "cached" not in name else 0
+        print(
+            f"{name:26}{result['rps']:10.1f}{result['p50_ms']:9.2f}"
+            f"{result['p99_ms']:9.2f}{result['rps'] / base:8.2f}"
+            f"{'' if sql is None else sql:>5}"
+        )
+    print()
+    verdicts = {}
+
+    def verdict(label, ok, measured):
+        verdicts[label] = ok
+        print(f"{'PASS' if ok else 'MISS'}  {label} (measured {measured})")
+
+    for label, (page, minimum) in TARGETS.items():
+        ratio = results[page]["rps"] / base
+        verdict(label, ratio >= minimum, f"{ratio:.2f}x")
+    search_p50 = results["search (1 client)"]["p50_ms"]
+    verdict("search p50 < 50 ms", search_p50 < 50, f"{search_p50} ms")
+    p1 = max(results["section p1"]["p50_ms"], 0.01)
+    deep = results["section deep"]["p50_ms"] / p1
+    verdict("deep page <= 2x page 1 latency", deep <= 2, f"{deep:.2f}x")
+    print(f"worker RSS MiB at start {rss_start}, at end {rss_end}")
+    print(f"cache for the cached run: {'Redis' if redis else 'local memory'}")
+
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}.json"
+    out.write_text(
+        json.dumps(
+            {
+                "options": vars(options),
+                "pages": pages,
+                "queries": queries,
+                "bytes": sizes,
+                "results": results,
+                "verdicts": verdicts,
+                "worker_rss_mib": {"start": rss_start, "end": rss_end},
+                "cache": "redis" if redis else "locmem",
+            },
+            indent=2,
+        )
+    )
+    say(f"results written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
