@@ -50,6 +50,17 @@ def browser():
     # Playwright's sync API runs an event loop in this thread; the test's own
     # database access (in the same thread) is still synchronous and safe.
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # With that loop running, Django hands out the connections of an async context:
+    # other objects than the ones the test database was set up on, without its
+    # snapshot of the migrated database (the roles, say) that serialized_rollback
+    # restores. Every connection object of the kind gets the snapshot, so that
+    # transactional tests restore it and leave no empty database behind.
+    from django.db import connections
+
+    for alias in connections:
+        snapshot = connections[alias].__dict__.get("_test_serialized_contents")
+        if snapshot is not None:
+            type(connections[alias])._test_serialized_contents = snapshot
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_ARGS

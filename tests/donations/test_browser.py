@@ -8,7 +8,7 @@ import pytest
 from donations.models import AppealDailyCount
 from tests.factories import AppealFactory, ArticleFactory, CampaignFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 BODY = "".join(
     f"<p>Paragraph {n} of the story, with enough words to wrap.</p>"

@@ -54,7 +54,7 @@ def test_the_server_sends_rules_in_the_shape_the_fixture_pins(client):
     assert sent["cap"] == [2, 7]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_every_fixture_case_decides_the_same_in_chromium(live_server, page):
     CampaignFactory()
     page.goto(live_server.url + "/donate/")

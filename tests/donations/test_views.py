@@ -207,6 +207,7 @@ def test_behind_the_proxy_the_client_is_the_address_the_proxy_saw(rf, settings):
     assert views.client_key(other) != views.client_key(honest)
 
 
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_beacons_are_all_counted(live_server):
     """Many events at once for the same counter row: every one is counted. (Eight
     clients at a time: the test server's listen queue is short.)"""
