@@ -27,6 +27,7 @@ from .models import (
     Image,
     PullQuote,
     Quote,
+    RepublishCount,
     Section,
     Speaker,
     Status,
@@ -892,3 +893,27 @@ class QuoteAdmin(admin.ModelAdmin):
             url,
             _("Share image of this quote"),
         )
+
+
+@admin.register(RepublishCount)
+class RepublishCountAdmin(admin.ModelAdmin):
+    """Where our stories are republished and how often they are read there: daily
+    totals per story and site, counted by the pixel in the republished copy. Read
+    only: the counts are facts, not content."""
+
+    list_display = ["article", "host_or_unknown", "day", "views"]
+    list_select_related = ["article"]
+    list_filter = ["day"]
+    date_hierarchy = "day"
+    search_fields = ["host", "article__headline"]
+    ordering = ["-day", "-views"]
+
+    @admin.display(description=gettext_lazy("site"), ordering="host")
+    def host_or_unknown(self, count):
+        return count.host or _("(not known)")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,14 +1,236 @@
+"""
+RSS and Atom feeds, each a small class over `published()`.
+
+Story feeds (the site, a section, a tag, an author) carry each story's full text,
+since the licence lets anyone republish it, with every link absolute; each RSS feed
+has an Atom twin (`class XAtomFeed(Atom, XFeed)`). A developing story's updates and
+the corrections log have feeds of their own, at the end.
+"""
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import strip_tags
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape, strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from .models import Article, Correction
-from .richtext import sanitize
+from .models import Article, Author, Correction, Section, Tag, absolute_url
+from .richtext import absolute_links, sanitize
+from .structured_data import date_modified
+
+# Stories per feed: about two days of news for a small newsroom.
+FEED_LENGTH = 20
+
+
+class RssWithContent(Rss201rev2Feed):
+    """RSS 2.0 with each story's full text (content:encoded) and every author."""
+
+    def rss_attributes(self):
+        return {
+            **super().rss_attributes(),
+            "xmlns:content": "http://purl.org/rss/1.0/modules/content/",
+            "xmlns:dc": "http://purl.org/dc/elements/1.1/",
+        }
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, _url in item["authors"]:
+            handler.addQuickElement("dc:creator", name)
+        handler.addQuickElement("content:encoded", item["content"])
+
+
+class AtomWithContent(Atom1Feed):
+    """Atom with each story's full text and every author."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, url in item["authors"]:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", url)
+            handler.endElement("author")
+        handler.addQuickElement("content", item["content"], {"type": "html"})
+
+
+class StoryFeed(Feed):
+    """Published stories, newest first, in full. Subclasses choose which with
+    `stories()`, and name the feed."""
+
+    feed_type = RssWithContent
+
+    def stories(self, obj):
+        return Article.objects.published()
+
+    def title(self, obj):
+        return settings.SITE_NAME
+
+    def link(self, obj):
+        return absolute_url(reverse("articles:home"))
+
+    def description(self, obj):
+        return _("The latest stories from %(site)s.") % {"site": settings.SITE_NAME}
+
+    def feed_copyright(self, obj):
+        return _(
+            "%(site)s. Stories are published under the Creative Commons licence "
+            "named in each, unless noted otherwise."
+        ) % {"site": settings.SITE_NAME}
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        # The feed's own address, like every other link in it, on SITE_URL.
+        feed.feed["feed_url"] = absolute_url(request.path)
+        return feed
+
+    def items(self, obj):
+        return (
+            self.stories(obj)
+            .for_list()
+            .prefetch_related("tags")
+            .order_by("-published_at", "-pk")[:FEED_LENGTH]
+        )
+
+    def item_title(self, article):
+        # Escaped once more, like Django's default: readers show titles as HTML.
+        return escape(article.headline)
+
+    def item_description(self, article):
+        # Readers take descriptions (Atom: summary type="html") as HTML.
+        return escape(article.seo_description or article.dek)
+
+    def item_link(self, article):
+        return absolute_url(article.get_absolute_url())
+
+    def item_guid(self, article):
+        # Stays the same when the slug or the date in the address changes.
+        host = absolute_url("/").split("/")[2].split(":")[0]
+        first = article.first_published_at or article.published_at
+        return f"tag:{host},{first:%Y-%m-%d}:article:{article.pk}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, article):
+        return article.published_at
+
+    def item_updateddate(self, article):
+        return date_modified(article)
+
+    def item_categories(self, article):
+        section = [article.section.name] if article.section else []
+        return section + [tag.name for tag in article.tags.all()]
+
+    def item_copyright(self, article):
+        return article.get_licence_display()
+
+    def item_extra_kwargs(self, article):
+        url = absolute_url(article.get_absolute_url())
+        content = render_to_string(
+            "articles/includes/_feed_content.html",
+            {
+                "article": article,
+                "url": url,
+                "body": absolute_links(article.body, url),
+                "SITE_NAME": settings.SITE_NAME,
+            },
+        )
+        return {
+            "content": content,
+            "authors": [
+                (author.name, absolute_url(author.get_absolute_url()))
+                for author in article.byline_authors
+            ],
+        }
+
+
+class Atom:
+    """Makes a story feed an Atom feed: `class XAtomFeed(Atom, XFeed): pass`."""
+
+    feed_type = AtomWithContent
+
+    def subtitle(self, obj):
+        return self.description(obj)
+
+
+class LatestFeed(StoryFeed):
+    """Every story, as it is published."""
+
+    def get_object(self, request):
+        return None
+
+
+class LatestAtomFeed(Atom, LatestFeed):
+    pass
+
+
+class SectionFeed(StoryFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def stories(self, section):
+        return super().stories(section).filter(section=section)
+
+    def title(self, section):
+        return f"{section.name} · {settings.SITE_NAME}"
+
+    def link(self, section):
+        return absolute_url(section.get_absolute_url())
+
+    def description(self, section):
+        return section.description or _("The latest %(section)s stories.") % {
+            "section": section.name
+        }
+
+
+class SectionAtomFeed(Atom, SectionFeed):
+    pass
+
+
+class TagFeed(StoryFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def stories(self, tag):
+        return super().stories(tag).filter(tags=tag)
+
+    def title(self, tag):
+        return f"{tag.name} · {settings.SITE_NAME}"
+
+    def link(self, tag):
+        return absolute_url(tag.get_absolute_url())
+
+    def description(self, tag):
+        return _("Stories about %(tag)s.") % {"tag": tag.name}
+
+
+class TagAtomFeed(Atom, TagFeed):
+    pass
+
+
+class AuthorFeed(StoryFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def stories(self, author):
+        return super().stories(author).filter(bylines__author=author)
+
+    def title(self, author):
+        return f"{author.name} · {settings.SITE_NAME}"
+
+    def link(self, author):
+        return absolute_url(author.get_absolute_url())
+
+    def description(self, author):
+        return _("Stories by %(author)s.") % {"author": author.name}
+
+
+class AuthorAtomFeed(Atom, AuthorFeed):
+    pass
+
+
+# A developing story's updates, and the corrections log ---------------------------
 
 
 class StoryUpdatesFeed(Feed):

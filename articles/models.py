@@ -638,8 +638,8 @@ class Article(models.Model):
     @cached_property
     def related_articles(self):
         """Up to three published stories sharing the most tags with this one, then
-        stories from its section, newest first: one query, counted in the database.
-        Reads the tags prefetched by for_page()."""
+        stories from its section, newest first: counted in the database, in one query
+        (and one for their bylines). Reads the tags prefetched by for_page()."""
         tag_ids = [tag.pk for tag in self.tags.all()]
         return list(
             Article.objects.published()
@@ -651,7 +651,7 @@ class Article(models.Model):
                     models.When(section_id=self.section_id, then=1), default=0
                 ),
             )
-            .select_related("section", "featured_image")
+            .for_list()
             .order_by("-shared_tags", "-same_section", "-published_at", "-pk")[:3]
         )
 
@@ -899,7 +899,7 @@ class RepublishCountQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (article_id, host, day, views) "
-                f"SELECT published.id, %s, %s, 1 FROM ({subquery}) AS published "
+                f"SELECT published.id, %s, %s, 1 FROM ({subquery}) AS published (id) "
                 "ON CONFLICT (article_id, host, day) "
                 f"DO UPDATE SET views = {table}.views + 1",
                 [host, day, *params],

@@ -152,7 +152,14 @@ def results(queryset, text, order="relevance"):
             highlight_all=True,
         ),
         marked_snippet=SearchHeadline(
-            _without_markers(Concat(F("dek"), Value(" "), plain_text(F("body")))),
+            _without_markers(
+                Concat(
+                    F("dek"),
+                    Value(" "),
+                    plain_text(F("body")),
+                    output_field=TextField(),
+                )
+            ),
             query,
             config=config,
             start_sel=START,
@@ -184,10 +191,10 @@ def has_words(text):
 def highlight(marked):
     """Text marked by ts_headline as safe HTML: the text escaped, then each match
     wrapped in <mark>."""
-    text = " ".join(html.unescape(marked or "").split())
-    escaped = str(escape(text))
-    if escaped.count(START) != escaped.count(STOP):
-        escaped = escaped.replace(START, "").replace(STOP, "")
+    text = html.unescape(marked or "")
+    if text.count(START) != text.count(STOP):
+        text = text.replace(START, "").replace(STOP, "")
+    escaped = str(escape(" ".join(text.split())))
     return mark_safe(  # noqa: S308 (escaped above; only our markers become tags)
         escaped.replace(START, "<mark>").replace(STOP, "</mark>")
     )
@@ -195,9 +202,6 @@ def highlight(marked):
 
 class CappedPaginator(Paginator):
     """Pages of ranked results that stop counting at MAX_RESULTS."""
-
-    def __init__(self, object_list, per_page, **kwargs):
-        super().__init__(object_list, per_page, allow_empty_first_page=True, **kwargs)
 
     @cached_property
     def count(self):

@@ -1,12 +1,17 @@
+import re
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode, urlsplit
+
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import slug_re
-from django.db.models import Max, Q
-from django.http import FileResponse, Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.db.models import Count, Max, Q
+from django.db.models.functions import TruncMonth
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -16,32 +21,80 @@ from django.utils.cache import (
     patch_cache_control,
 )
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST, require_safe
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from . import share_images
+from . import pagination, search, share_images
 from .images import make_renditions, process_upload
-from .models import UPDATES_ON_PAGE, Article, Correction, Quote, Speaker
+from .models import (
+    UPDATES_ON_PAGE,
+    Article,
+    Author,
+    Correction,
+    OldSlug,
+    Quote,
+    RepublishCount,
+    Section,
+    Speaker,
+    Tag,
+    absolute_url,
+)
+from .richtext import for_republishing
 
 PREVIEW_SALT = "articles.preview"
 
 
 class PublishedMixin:
+    """Readers see published articles and nothing else."""
+
     def get_queryset(self):
-        return Article.objects.published().for_page()
+        return Article.objects.published()
 
 
 class HomeView(PublishedMixin, ListView):
+    """The front page: the lead story, the latest, developing stories, and the
+    newest from each section, in the same few queries whatever the archive holds."""
+
     template_name = "articles/home.html"
     context_object_name = "articles"
-    paginate_by = 20
+    latest_count = 6
+    per_section = 3
 
     def get_queryset(self):
-        return Article.objects.published().select_related("section")
+        return super().get_queryset().for_list()[: self.latest_count + 1]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        front = list(context["articles"])
+        published = super().get_queryset()
+        sections = list(Section.objects.all())
+        # One query: a short index scan per section, however long the archive.
+        blocks = [
+            published.filter(section=section)
+            .exclude(pk__in=[article.pk for article in front])
+            .order_by("-published_at", "-pk")[: self.per_section]
+            for section in sections
+        ]
+        newest = {section.pk: [] for section in sections}
+        if blocks:
+            for article in blocks[0].union(*blocks[1:], all=True):
+                newest[article.section_id].append(article)
+        for section in sections:
+            section.newest = sorted(
+                newest[section.pk], key=lambda a: (a.published_at, a.pk), reverse=True
+            )
+        context.update(
+            lead=front[0] if front else None,
+            articles=front[1:],
+            developing=list(published.developing().select_related("section")[:5]),
+            section_blocks=[section for section in sections if section.newest],
+        )
+        return context
 
 
 class ArticleDetailView(PublishedMixin, DetailView):
@@ -55,10 +108,23 @@ class ArticleDetailView(PublishedMixin, DetailView):
         if has_session and self.request.user.has_perm("articles.view_article"):
             # Staff preview drafts, scheduled and unpublished articles at their URL.
             return Article.objects.for_page()
-        return super().get_queryset()
+        return super().get_queryset().for_page()
 
     def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
+        try:
+            self.object = self.get_object()
+        except Http404:
+            # A slug the article had before: its old links keep working, for good.
+            moved = (
+                OldSlug.objects.filter(
+                    slug=kwargs["slug"], article__in=self.get_queryset().values("pk")
+                )
+                .select_related("article")
+                .first()
+            )
+            if moved is None:
+                raise
+            return redirect(moved.article, permanent=True)
         # The slug identifies the article; the date in the URL is for readers. A link
         # with the wrong date still finds the story, at its one canonical address.
         if request.path != self.object.get_absolute_url():
@@ -124,6 +190,354 @@ def editor_image_upload(request):
     renditions = make_renditions(name, default_storage)
     fitting = [r for r in renditions if r["width"] <= 1200] or renditions
     return JsonResponse({"url": default_storage.url(fitting[-1]["fallback"])})
+
+
+# Reader site: lists of stories, archives, search, republishing -----------------
+
+
+def page_not_found(request, message):
+    """The site's 404 page, saying what went wrong."""
+    return render(request, "404.html", {"message": message}, status=404)
+
+
+class StoryListView(PublishedMixin, ListView):
+    """Stories newest first, a page at a time, at the same cost at any depth of the
+    archive (see articles.pagination)."""
+
+    context_object_name = "articles"
+    paginate_by = 20
+    # Whether a list without stories is a page that does not exist (a date archive)
+    # rather than one that has none yet (a new section).
+    empty_is_not_found = False
+
+    def get_queryset(self):
+        return super().get_queryset().for_list()
+
+    def get_empty_message(self):
+        return ""
+
+    def get_title(self):
+        return _("Latest stories")
+
+    def get_feeds(self):
+        """The RSS and Atom feeds of the list, for autodiscovery and readers."""
+        return reverse("articles:feed"), reverse("articles:feed-atom")
+
+    def get_context_data(self, **kwargs):
+        page = next((k for k in ("before", "after") if k in self.request.GET), None)
+        query = f"?{page}={self.request.GET[page]}" if page else ""
+        feed_url, atom_feed_url = self.get_feeds() or (None, None)
+        return super().get_context_data(
+            title=self.get_title(),
+            canonical=absolute_url(self.request.path) + query,
+            feed_url=feed_url,
+            atom_feed_url=atom_feed_url,
+            **kwargs,
+        )
+
+    def paginate_queryset(self, queryset, page_size):
+        page = pagination.paginate(
+            queryset,
+            page_size,
+            self.request.GET,
+            allow_empty=not self.empty_is_not_found,
+            empty_message=self.get_empty_message(),
+        )
+        return None, page, page.object_list, page.has_other_pages()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except pagination.FirstPage:
+            return redirect(request.path)
+        except pagination.PageNotFound as error:
+            return page_not_found(request, str(error))
+
+
+class LatestView(StoryListView):
+    template_name = "articles/latest.html"
+
+
+class SectionView(StoryListView):
+    template_name = "articles/section.html"
+
+    def get_queryset(self):
+        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(section=self.section)
+
+    def get_title(self):
+        return self.section.name
+
+    def get_feeds(self):
+        slug = {"slug": self.section.slug}
+        return (
+            reverse("articles:section-feed", kwargs=slug),
+            reverse("articles:section-feed-atom", kwargs=slug),
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            section=self.section,
+            description=self.section.description,
+            hide_section=True,
+            **kwargs,
+        )
+
+
+class TagView(StoryListView):
+    template_name = "articles/tag.html"
+
+    def get_queryset(self):
+        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
+        return super().get_queryset().filter(tags=self.tag)
+
+    def get_title(self):
+        return self.tag.name
+
+    def get_feeds(self):
+        slug = {"slug": self.tag.slug}
+        return (
+            reverse("articles:tag-feed", kwargs=slug),
+            reverse("articles:tag-feed-atom", kwargs=slug),
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tag=self.tag, **kwargs)
+
+
+class AuthorView(StoryListView):
+    template_name = "articles/author.html"
+
+    def get_queryset(self):
+        self.author = get_object_or_404(
+            Author.objects.select_related("photo"), slug=self.kwargs["slug"]
+        )
+        return super().get_queryset().filter(bylines__author=self.author)
+
+    def get_title(self):
+        return self.author.name
+
+    def get_feeds(self):
+        slug = {"slug": self.author.slug}
+        return (
+            reverse("articles:author-feed", kwargs=slug),
+            reverse("articles:author-feed-atom", kwargs=slug),
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            author=self.author, description=self.author.title, **kwargs
+        )
+
+
+class ArchiveView(StoryListView):
+    """The stories of a year, a month or a day, in the newsroom's time zone."""
+
+    template_name = "articles/archive.html"
+    empty_is_not_found = True
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        year, month, day = kwargs["year"], kwargs.get("month"), kwargs.get("day")
+        try:
+            self.start = date(year, month or 1, day or 1)
+            if day:
+                self.period, end = "day", self.start + timedelta(days=1)
+            elif month:
+                self.period = "month"
+                end = date(year + month // 12, month % 12 + 1, 1)
+            else:
+                self.period, end = "year", date(year + 1, 1, 1)
+        except (ValueError, OverflowError):
+            self.start = None
+            return
+        self.range = [
+            timezone.make_aware(datetime.combine(moment, time.min))
+            for moment in (self.start, end)
+        ]
+
+    def get(self, request, *args, **kwargs):
+        if self.start is None:
+            return page_not_found(request, _("There is no such date."))
+        return super().get(request, *args, **kwargs)
+
+    def in_period(self, queryset):
+        start, end = self.range
+        return queryset.filter(published_at__gte=start, published_at__lt=end)
+
+    def get_queryset(self):
+        return self.in_period(super().get_queryset())
+
+    def get_title(self):
+        if self.period == "day":
+            return date_format(self.start, "DATE_FORMAT")
+        if self.period == "month":
+            return date_format(self.start, "YEAR_MONTH_FORMAT")
+        return str(self.start.year)
+
+    def get_empty_message(self):
+        return _("No stories were published in %(period)s.") % {
+            "period": self.get_title()
+        }
+
+    def get_feeds(self):
+        return None
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(
+            period=self.period, start=self.start, **kwargs
+        )
+        if self.period == "year":
+            here = timezone.get_current_timezone()
+            months = (
+                self.in_period(Article.objects.published())
+                .annotate(month=TruncMonth("published_at", tzinfo=here))
+                .order_by("month")
+                .values("month")
+                .annotate(count=Count("pk"))
+            )
+            context["months"] = [(row["month"], row["count"]) for row in months]
+        return context
+
+
+class SearchView(PublishedMixin, ListView):
+    """Full-text search (see articles.search), ranked, with highlighted snippets,
+    filters by section and date, and a plain answer to an empty or junk query."""
+
+    template_name = "articles/search.html"
+    context_object_name = "results"
+    paginate_by = 20
+    paginator_class = search.CappedPaginator
+
+    def get(self, request, *args, **kwargs):
+        self.form = search.SearchForm(request.GET or None)
+        self.query = ""
+        if self.form.is_valid():
+            self.query = self.form.cleaned_data["q"]
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            return page_not_found(request, _("That page of results does not exist."))
+
+    def get_paginate_by(self, queryset):
+        return self.paginate_by if self.query else None
+
+    def page_query(self):
+        """The search, cleaned, for the links to other pages of results."""
+        if not self.query:
+            return ""
+        data = self.form.cleaned_data
+        params = {
+            "q": self.query,
+            "section": data["section"].slug if data["section"] else "",
+            "start": data["start"] or "",
+            "end": data["end"] or "",
+            "order": data["order"],
+        }
+        return urlencode({k: v for k, v in params.items() if v}) + "&"
+
+    def get_queryset(self):
+        if not self.query:
+            return Article.objects.none()
+        articles = self.form.filter(super().get_queryset()).select_related("section")
+        return search.results(articles, self.query, self.form.cleaned_data["order"])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(
+            form=self.form, query=self.query, page_query=self.page_query(), **kwargs
+        )
+        if self.query and not context["results"]:
+            context["no_words"] = not search.has_words(self.query)
+        return context
+
+
+class AboutView(TemplateView):
+    template_name = "articles/about.html"
+
+
+class RepublishView(PublishedMixin, DetailView):
+    """Copyable HTML of a story for other sites, under its Creative Commons licence:
+    headline, byline, body, the attribution with a link to the original, and the
+    counting pixel. Images the newsroom may not pass on are left out."""
+
+    template_name = "articles/republish.html"
+    context_object_name = "article"
+
+    def get_queryset(self):
+        return super().get_queryset().for_list()
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if request.path != self.object.get_republish_url():
+            return redirect(self.object.get_republish_url(), permanent=True)
+        if not self.object.may_be_republished():
+            return page_not_found(
+                request, _("This story is not licensed for republishing.")
+            )
+        article = self.object
+        image = article.featured_image
+        copy = render_to_string(
+            "articles/includes/_republish_copy.html",
+            {
+                "article": article,
+                "url": absolute_url(article.get_absolute_url()),
+                "body": for_republishing(
+                    article.body, absolute_url(article.get_absolute_url())
+                ),
+                "image": image if image and image.may_redistribute else None,
+                "pixel": absolute_url(
+                    reverse("articles:republish-pixel", kwargs={"pk": article.pk})
+                ),
+            },
+            request=self.request,
+        )
+        canonical = article.canonical_url or absolute_url(article.get_absolute_url())
+        response = self.render_to_response(
+            self.get_context_data(
+                copy=copy.strip(),
+                canonical_tag=f'<link rel="canonical" href="{canonical}">',
+                left_out_images=bool(image and not image.may_redistribute)
+                or "<img" in article.body,
+            )
+        )
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+
+# A transparent 1×1 GIF.
+PIXEL = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
+    b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+HOST_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
+
+
+def referring_host(request):
+    """The host name of the page showing the copy, from the Referer header ("" when
+    there is none, it is junk, or it is this site)."""
+    try:
+        host = (urlsplit(request.headers.get("Referer", "")).hostname or "").rstrip(".")
+    except ValueError:
+        return ""
+    if len(host) > 253 or not HOST_NAME.fullmatch(host):
+        return ""
+    if host == urlsplit(settings.SITE_URL).hostname:
+        return ""
+    return host
+
+
+@require_safe
+@never_cache
+def republish_pixel(request, pk):
+    """The image in a republished copy: each view adds one to the article's count
+    for that site and day. Nothing about the reader is kept: no cookie, no address;
+    of the request only the referring site's host name is read."""
+    if request.method == "GET":
+        RepublishCount.objects.record(pk, referring_host(request))
+    response = HttpResponse(PIXEL, content_type="image/gif")
+    # Other sites embed it, some behind Cross-Origin-Embedder-Policy.
+    response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
 
 
 # Developing stories: the polling endpoint behind "N new updates" ---------------

@@ -63,6 +63,31 @@ class AuthorFactory(factory.django.DjangoModelFactory):
     title = "Reporter"
 
 
+def jpeg(width=640, height=360, colour="steelblue"):
+    """A small JPEG, as the upload pipeline would store it."""
+    from io import BytesIO
+
+    from django.core.files.base import ContentFile
+    from PIL import Image as PILImage
+
+    buffer = BytesIO()
+    PILImage.new("RGB", (width, height), colour).save(buffer, "JPEG")
+    return ContentFile(buffer.getvalue(), name="photo.jpg")
+
+
+class ImageFactory(factory.django.DjangoModelFactory):
+    """A photo with renditions, alt text, caption and credit; ours to pass on."""
+
+    class Meta:
+        model = "articles.Image"
+
+    file = factory.LazyFunction(jpeg)
+    alt_text = "Volunteers carry sandbags along the river"
+    caption = "Volunteers on Main Street."
+    credit = "Jane Doe / The Newsroom"
+    may_redistribute = True
+
+
 class ArticleFactory(factory.django.DjangoModelFactory):
     """A published article with everything the publish gate asks for."""
 

@@ -5,6 +5,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from articles import search, structured_data
+from articles.models import Section, absolute_url
 from articles.richtext import insert_after_paragraphs, sanitize
 
 register = template.Library()
@@ -63,3 +65,33 @@ def json_ld(data):
         '<script type="application/ld+json">{}</script>',
         mark_safe(text.translate(JSON_SCRIPT_ESCAPES)),  # noqa: S308 (escaped above)
     )
+
+
+@register.simple_tag
+def nav_sections():
+    """The sections, for the site's navigation: one query."""
+    return list(Section.objects.all())
+
+
+@register.filter
+def absolute(url):
+    """A site path as an absolute URL (SITE_URL), for links used elsewhere."""
+    return absolute_url(str(url))
+
+
+@register.filter
+def highlight(marked):
+    """Search text marked by the database as HTML: escaped, matches in <mark>."""
+    return search.highlight(marked)
+
+
+@register.simple_tag
+def news_article_data(article):
+    """The article's NewsArticle structured data, for {% json_ld %}."""
+    return structured_data.news_article(article)
+
+
+@register.simple_tag
+def website_data():
+    """The site's WebSite structured data (with its search box), for {% json_ld %}."""
+    return structured_data.website()

@@ -245,7 +245,7 @@ def test_article_page_query_count_is_the_same_with_0_and_5_pull_quotes(
     # Article, bylines, tags, updates (two queries), corrections, pull quotes with
     # their quotes and speakers, the page's donation appeals.
     for article in (bare, quoted):
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(10):  # +2: the section menu, related stories
             page = html(client.get(article.get_absolute_url()))
     assert page.count('<aside class="pull-quote">') == 5
 
@@ -426,7 +426,7 @@ def test_quote_page_query_count_does_not_grow_with_articles(
     # The quote with its speaker (and whether it is public), its published articles,
     # the site's donation appeals.
     for quote in (few, many):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(4):  # +1: the section menu
             page = html(client.get(quote.get_absolute_url()))
     listed = page[page.index('<ul class="quote-articles">') :]
     assert listed[: listed.index("</ul>")].count("<li>") == 25
@@ -537,9 +537,9 @@ def test_quotes_index_query_count_does_not_grow_with_quotes_and_articles(
     PullQuoteFactory(quote__speaker=speaker)
     # Count, page of quotes with speakers, their published articles, the speakers
     # of the filter, the site's donation appeals; with a filter, the speaker first.
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # +1: the section menu
         html(client.get(reverse("articles:quotes")))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # +1: the section menu
         html(client.get(reverse("articles:quotes"), {"speaker": "ana-ruiz"}))
 
     articles = ArticleFactory.create_batch(5)
@@ -547,10 +547,10 @@ def test_quotes_index_query_count_does_not_grow_with_quotes_and_articles(
         quote = QuoteFactory(speaker=speaker if n % 2 else SpeakerFactory())
         for article in articles:
             PullQuoteFactory(quote=quote, article=article)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # +1: the section menu
         page = html(client.get(reverse("articles:quotes")))
     assert page.count('class="quote-card"') == 20
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):  # +1: the section menu
         html(client.get(reverse("articles:quotes"), {"speaker": "ana-ruiz"}))
 
 
@@ -626,7 +626,7 @@ def test_speaker_page_query_count_does_not_grow_with_quotes_and_articles(
     # The speaker with their photo (and whether they are public), the count, the
     # page of quotes, their published articles, the site's donation appeals.
     for speaker in (few, many):
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(6):  # +1: the section menu
             page = html(client.get(speaker.get_absolute_url()))
     assert page.count('class="quote-card"') == 20
 

@@ -1,0 +1,137 @@
+"""
+schema.org structured data (JSON-LD) for search engines and link previews.
+
+- ``publisher()``: the newsroom, a NewsMediaOrganization with its logo;
+- ``news_article(article)``: a story, as NewsArticle;
+- ``website()``: the site, with a SearchAction pointing at our search page.
+
+Every builder returns a plain dict with absolute URLs (from SITE_URL, so the data is
+the same whichever host name a request used); templates render it with the
+``json_ld`` tag, which makes it safe inside a <script> element. A developing story
+is described by its own builder on top of ``news_article()`` (LiveBlogPosting).
+"""
+
+from django.conf import settings
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.html import strip_tags
+from django.utils.translation import get_language
+
+from .models import absolute_url
+
+# Google shows at most this many characters of a headline.
+HEADLINE_LENGTH = 110
+# The logo file and its size in pixels (static/img/logo.png).
+LOGO = ("img/logo.png", 600, 600)
+
+
+def publisher():
+    path, width, height = LOGO
+    return {
+        "@type": "NewsMediaOrganization",
+        "@id": absolute_url("/#publisher"),
+        "name": settings.SITE_NAME,
+        "url": absolute_url("/"),
+        "logo": {
+            "@type": "ImageObject",
+            "url": absolute_url(static(path)),
+            "width": width,
+            "height": height,
+        },
+        "publishingPrinciples": absolute_url(reverse("articles:about")),
+    }
+
+
+def person(author):
+    data = {
+        "@type": "Person",
+        "name": author.name,
+        "url": absolute_url(author.get_absolute_url()),
+    }
+    if author.title:
+        data["jobTitle"] = author.title
+    return data
+
+
+def image_object(image):
+    """An Image as ImageObject, at its largest web rendition (or the original)."""
+    url = image.fallback_url() if image.renditions else image.file.url
+    data = {"@type": "ImageObject", "url": absolute_url(url)}
+    if image.width and image.height:
+        data["width"], data["height"] = image.width, image.height
+        largest = max(
+            (r for r in image.renditions if r["width"] <= 1200),
+            key=lambda r: r["width"],
+            default=None,
+        )
+        if largest and largest["width"] < image.width:
+            data["width"] = largest["width"]
+            data["height"] = round(image.height * largest["width"] / image.width)
+    if image.caption:
+        data["caption"] = image.caption
+    if image.credit:
+        data["creditText"] = image.credit
+    return data
+
+
+def canonical_url(article):
+    return article.canonical_url or absolute_url(article.get_absolute_url())
+
+
+def date_modified(article):
+    """Moves only for material changes (updates, corrections), never for typo
+    fixes: see Article.updated_materially_at."""
+    return max(filter(None, [article.published_at, article.updated_materially_at]))
+
+
+def news_article(article):
+    """A story as schema.org NewsArticle. Reads what for_page() prefetches."""
+    url = absolute_url(article.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "@id": f"{url}#article",
+        "url": url,
+        "mainEntityOfPage": {"@type": "WebPage", "@id": canonical_url(article)},
+        "headline": article.headline[:HEADLINE_LENGTH],
+        "description": article.seo_description or article.dek,
+        "datePublished": article.published_at.isoformat(),
+        "dateModified": date_modified(article).isoformat(),
+        "author": [person(author) for author in article.byline_authors],
+        "publisher": publisher(),
+        "isAccessibleForFree": True,
+        "inLanguage": get_language(),
+        "wordCount": len(strip_tags(article.body).split()),
+    }
+    if article.featured_image:
+        data["image"] = [image_object(article.featured_image)]
+    if article.section:
+        data["articleSection"] = article.section.name
+    tags = [tag.name for tag in article.tags.all()]
+    if tags:
+        data["keywords"] = tags
+    if article.licence_url:
+        data["license"] = article.licence_url
+    return data
+
+
+def website():
+    """The site, with the search box search engines may show for it."""
+    return {
+        "@context": "https://schema.org",
+        "@type": "WebSite",
+        "@id": absolute_url("/#website"),
+        "name": settings.SITE_NAME,
+        "url": absolute_url("/"),
+        "inLanguage": get_language(),
+        "publisher": publisher(),
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": {
+                "@type": "EntryPoint",
+                "urlTemplate": absolute_url(reverse("articles:search"))
+                + "?q={search_term_string}",
+            },
+            "query-input": "required name=search_term_string",
+        },
+    }
