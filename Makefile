@@ -41,7 +41,7 @@ format: $(BIN)/.dev-installed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint node_modules/.package-lock.json
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	@if [ -d tests/js ]; then \
 	  if command -v node >/dev/null; then node --test tests/js/; \
@@ -54,5 +54,11 @@ test: lint
 bench: $(BIN)/.dev-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
+# axe-core for the accessibility browser tests, pinned in package-lock.json and
+# installed again only when that changes. Without npm those tests are skipped.
+node_modules/.package-lock.json: package.json package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
+	else echo "SKIPPED: accessibility tests need npm for axe-core (https://nodejs.org or apt-get install npm)"; fi
+
 clean:
-	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache node_modules
