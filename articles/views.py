@@ -443,8 +443,14 @@ class SearchView(PublishedMixin, ListView):
         return search.results(articles, self.query, self.form.cleaned_data["order"])
 
     def get_context_data(self, **kwargs):
+        filters = ("section", "start", "end", "order")
         context = super().get_context_data(
-            form=self.form, query=self.query, page_query=self.page_query(), **kwargs
+            form=self.form,
+            query=self.query,
+            page_query=self.page_query(),
+            # The filters stay open when one is in use, or wrong.
+            filtered=any(self.request.GET.get(name) for name in filters),
+            **kwargs,
         )
         if self.query and not context["results"]:
             context["no_words"] = not search.has_words(self.query)

@@ -174,6 +174,14 @@ def test_filters_by_section_and_dates(client):
     assert [a.headline for a in results] == ["Tax history"]
 
 
+def test_filters_are_folded_away_until_one_is_used(client):
+    fold = '<details class="search-form__more"'
+    assert f"{fold}>" in client.get(URL, {"q": "council"}).content.decode()
+    for params in ({"section": "x"}, {"start": "2024-01-01"}, {"order": "newest"}):
+        page = client.get(URL, {"q": "council", **params}).content.decode()
+        assert f"{fold} open>" in page
+
+
 def test_order_newest_first(client):
     old = ArticleFactory(
         headline="Bridge bridge bridge", published_at=timezone.now() - timedelta(days=5)
