@@ -15,6 +15,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from .models import absolute_url
@@ -80,8 +81,34 @@ def canonical_url(article):
 
 def date_modified(article):
     """Moves only for material changes (updates, corrections), never for typo
-    fixes: see Article.updated_materially_at."""
-    return max(filter(None, [article.published_at, article.updated_materially_at]))
+    fixes: see Article.date_modified."""
+    return article.date_modified or article.published_at
+
+
+def live_blog_update(update):
+    url = absolute_url(update.get_absolute_url())
+    data = {
+        "@type": "BlogPosting",
+        "@id": url,
+        "url": url,
+        "headline": (update.headline or Truncator(strip_tags(update.body)).words(12))[
+            :HEADLINE_LENGTH
+        ],
+        "datePublished": update.published_at.isoformat(),
+        "articleBody": strip_tags(update.body),
+    }
+    if update.author:
+        data["author"] = person(update.author)
+    return data
+
+
+def correction(item):
+    return {
+        "@type": "CorrectionComment",
+        "text": strip_tags(item.body),
+        "datePublished": item.published_at.isoformat(),
+        "url": absolute_url(item.get_absolute_url()),
+    }
 
 
 def news_article(article):
@@ -112,6 +139,18 @@ def news_article(article):
         data["keywords"] = tags
     if article.licence_url:
         data["license"] = article.licence_url
+    if article.shown_corrections:
+        data["correction"] = [correction(c) for c in article.shown_corrections]
+    if article.developing or (article.coverage_started_at and article.shown_updates):
+        # A story told through updates is a LiveBlogPosting while it is covered, and
+        # keeps its updates, with the end of coverage, once concluded.
+        data["@type"] = "LiveBlogPosting"
+        data["coverageStartTime"] = (
+            article.coverage_started_at or article.published_at
+        ).isoformat()
+        if article.coverage_ended_at and not article.developing:
+            data["coverageEndTime"] = article.coverage_ended_at.isoformat()
+        data["liveBlogUpdate"] = [live_blog_update(u) for u in article.shown_updates]
     return data
 
 

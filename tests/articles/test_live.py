@@ -438,3 +438,66 @@ def test_the_update_archive_rejects_a_junk_cursor_with_404(client, before):
     url = reverse("articles:updates-archive", args=[update.article.slug])
     assert client.get(url, {"before": before}).status_code == 404
     assert client.get(url).status_code == 200
+
+
+# Structured data ---------------------------------------------------------------
+
+
+def json_ld(client, article):
+    html = page(client, article)
+    blocks = re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', html, re.DOTALL
+    )
+    return [json.loads(block) for block in blocks]
+
+
+def story_data(client, article):
+    return next(
+        d
+        for d in json_ld(client, article)
+        if d.get("@type") in ("NewsArticle", "LiveBlogPosting")
+    )
+
+
+def test_json_ld_is_live_blog_posting_while_developing_and_keeps_it_when_concluded(
+    client,
+):
+    article = ArticleFactory(developing=True)
+    update = UpdateFactory(article=article, headline="Levee holds")
+    data = story_data(client, article)
+    assert data["@type"] == "LiveBlogPosting"
+    assert data["coverageStartTime"] == article.coverage_started_at.isoformat()
+    assert "coverageEndTime" not in data
+    entry = data["liveBlogUpdate"][0]
+    assert entry["@type"] == "BlogPosting"
+    assert entry["headline"] == "Levee holds"
+    assert entry["url"].endswith(f"#update-{update.pk}")
+    assert entry["datePublished"] == update.published_at.isoformat()
+    assert data["dateModified"] == update.published_at.isoformat()
+
+    article.developing = False
+    article.save()
+    data = story_data(client, article)
+    assert data["@type"] == "LiveBlogPosting"
+    assert data["coverageEndTime"] == article.coverage_ended_at.isoformat()
+
+
+def test_json_ld_is_news_article_for_an_ordinary_story_with_corrections(client):
+    article = ArticleFactory(published_at=ago(days=1))
+    correction = CorrectionFactory(article=article, published_at=ago(hours=2))
+    article.headline = "A typo fixed"
+    article.save()
+    data = story_data(client, article)
+    assert data["@type"] == "NewsArticle"
+    assert "liveBlogUpdate" not in data
+    assert data["correction"] == [
+        {
+            "@type": "CorrectionComment",
+            "text": "An earlier version of this story misspelled a name.",
+            "datePublished": correction.published_at.isoformat(),
+            "url": data["correction"][0]["url"],
+        }
+    ]
+    assert data["correction"][0]["url"].endswith(f"#correction-{correction.pk}")
+    # The correction moved dateModified; the typo fix did not.
+    assert data["dateModified"] == correction.published_at.isoformat()
