@@ -485,6 +485,7 @@ def test_json_ld_is_live_blog_posting_while_developing_and_keeps_it_when_conclud
 def test_json_ld_is_news_article_for_an_ordinary_story_with_corrections(client):
     article = ArticleFactory(published_at=ago(days=1))
     correction = CorrectionFactory(article=article, published_at=ago(hours=2))
+    article.refresh_from_db()
     article.headline = "A typo fixed"
     article.save()
     data = story_data(client, article)
