@@ -477,6 +477,12 @@ class Article(models.Model):
             models.Index(fields=["status", "-published_at"]),
             # Section pages and the front page's section blocks, newest first.
             models.Index(fields=["section", "-published_at"]),
+            # The front page's developing stories: a few among thousands.
+            models.Index(
+                fields=["-published_at"],
+                condition=Q(developing=True),
+                name="article_developing",
+            ),
             GinIndex(fields=["search_vector"], name="article_search_vector"),
         ]
         constraints = [
@@ -638,22 +644,64 @@ class Article(models.Model):
     @cached_property
     def related_articles(self):
         """Up to three published stories sharing the most tags with this one, then
-        stories from its section, newest first: counted in the database, in one query
-        (and one for their bylines). Reads the tags prefetched by for_page()."""
+        the newest of its section: counted in the database, in one query (and one
+        for their bylines). Reads the tags prefetched by for_page()."""
+        limit = 3
         tag_ids = [tag.pk for tag in self.tags.all()]
-        return list(
-            Article.objects.published()
-            .exclude(pk=self.pk)
-            .filter(Q(tags__in=tag_ids) | Q(section_id=self.section_id))
-            .annotate(
-                shared_tags=Count("tags", filter=Q(tags__in=tag_ids)),
-                same_section=models.Case(
-                    models.When(section_id=self.section_id, then=1), default=0
-                ),
-            )
-            .for_list()
-            .order_by("-shared_tags", "-same_section", "-published_at", "-pk")[:3]
+        links = Article.tags.through.objects.filter(tag_id__in=tag_ids)
+        # Counted from the tag index alone, then only the best candidates are read
+        # (newer ids first among equals): a popular tag must not cost a scan of all
+        # its stories.
+        candidates = (
+            links.filter(article__in=Article.objects.published())
+            .exclude(article_id=self.pk)
+            .values("article_id")
+            .annotate(shared=Count("tag_id"))
+            .order_by("-shared", "-article_id")[:50]
         )
+        shared = links.filter(article_id=models.OuterRef("pk")).values("article_id")
+        same_section = models.Case(
+            models.When(section_id=self.section_id, then=1),
+            default=0,
+            output_field=models.IntegerField(),
+        )
+        others = Article.objects.published().exclude(pk=self.pk)
+        by_tags = (
+            others.filter(pk__in=candidates.values("article_id"))
+            .annotate(
+                shared_tags=models.Subquery(
+                    shared.annotate(n=Count("*")).values("n"),
+                    output_field=models.IntegerField(),
+                ),
+                same_section=same_section,
+            )
+            .order_by("-shared_tags", "-published_at", "-pk")
+        )
+        by_section = (
+            others.filter(section_id=self.section_id)
+            .annotate(
+                shared_tags=models.Value(0, output_field=models.IntegerField()),
+                same_section=same_section,
+            )
+            .order_by("-published_at", "-pk")
+        )
+        rows = by_tags.select_related("section", "featured_image")[:limit].union(
+            by_section.select_related("section", "featured_image")[:limit], all=True
+        )
+        related = []
+        for article in sorted(
+            rows,
+            key=lambda a: (a.shared_tags, a.same_section, a.published_at, a.pk),
+            reverse=True,
+        ):
+            if article.pk not in {other.pk for other in related}:
+                related.append(article)
+        related = related[:limit]
+        bylines = Byline.objects.select_related("author").order_by("position", "pk")
+        models.prefetch_related_objects(
+            related, models.Prefetch("bylines", queryset=bylines)
+        )
+        return related
 
     def may_be_republished(self):
         """Under a Creative Commons licence others may republish the story."""

@@ -1,22 +1,27 @@
 """
 Sitemaps for search engines, each a small class over `published()`.
 
-- /sitemap.xml: an index of the parts below, each split into pages of LIMIT URLs;
+- /sitemap.xml: an index of the parts: the site's own pages, sections, tags and
+  authors, and the stories of each month (/sitemap-articles-2024-03.xml), as news
+  sites do: every part stays small and cheap however long the archive grows, and
+  the index tells crawlers which months changed;
 - /news-sitemap.xml: Google News, the stories of the last 48 hours.
 
 Every address is built from SITE_URL, not from the host name a request used, so
 crawlers see one canonical address for each page.
 """
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from math import ceil
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps.views import SitemapIndexItem, x_robots_tag
 from django.contrib.sitemaps.views import sitemap as sitemap_view
-from django.db.models import Exists, Max, OuterRef
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Exists, Max, OuterRef
+from django.db.models.functions import Coalesce, Greatest, TruncMonth
+from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -46,22 +51,42 @@ def modified():
 
 
 class ArticleSitemap(SiteSitemap):
+    """The stories published in one month, in the newsroom's time zone."""
+
+    def __init__(self, month):
+        self.month = month
+
     def items(self):
+        start = timezone.make_aware(datetime.combine(self.month, time.min))
+        after = (self.month + timedelta(days=31)).replace(day=1)
+        end = timezone.make_aware(datetime.combine(after, time.min))
         return (
             Article.objects.published()
-            .annotate(modified=modified())
+            .filter(published_at__gte=start, published_at__lt=end)
             .only("slug", "published_at", "updated_materially_at", "created_at")
             .order_by("-published_at", "-pk")
         )
 
     def lastmod(self, article):
-        return article.modified
+        return max(filter(None, [article.published_at, article.updated_materially_at]))
 
-    def get_latest_lastmod(self):
-        # The newest change in one query (Sitemap's default reads every article).
-        return (
-            Article.objects.published().aggregate(latest=Max(modified())).get("latest")
-        )
+
+def article_months():
+    """Each month with published stories, newest first: (its first day, how many
+    stories, their last change), in one grouped query."""
+    here = timezone.get_current_timezone()
+    rows = (
+        Article.objects.published()
+        .annotate(month=TruncMonth("published_at", tzinfo=here))
+        .order_by()
+        .values("month")
+        .annotate(count=Count("pk"), latest=Max(modified()))
+        .order_by("-month")
+    )
+    return [
+        (timezone.localtime(row["month"]).date(), row["count"], row["latest"])
+        for row in rows
+    ]
 
 
 def with_published(model, link):
@@ -88,8 +113,15 @@ class ListPageSitemap(SiteSitemap):
         return obj.latest
 
     def get_latest_lastmod(self):
-        stories = Article.objects.published().filter(**{f"{self.link}__isnull": False})
-        return stories.aggregate(latest=Max("published_at"))["latest"]
+        # The newest story with one: read down the publish-time index, not counted
+        # over every story.
+        return (
+            Article.objects.published()
+            .filter(**{f"{self.link}__isnull": False})
+            .order_by("-published_at")
+            .values_list("published_at", flat=True)
+            .first()
+        )
 
 
 class SectionSitemap(ListPageSitemap):
@@ -116,7 +148,6 @@ class PageSitemap(SiteSitemap):
 
 SITEMAPS = {
     "pages": PageSitemap,
-    "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
@@ -127,16 +158,21 @@ SITEMAPS = {
 def index(request):
     """The sitemap index, every part and page of it on SITE_URL (Django's own index
     takes the host from the request)."""
+
+    def part(section, pages, lastmod):
+        url = settings.SITE_URL + reverse("articles:sitemap", args=[section])
+        return [SitemapIndexItem(url, lastmod)] + [
+            SitemapIndexItem(f"{url}?p={page}", lastmod) for page in range(2, pages + 1)
+        ]
+
     entries = []
     for section, sitemap_class in SITEMAPS.items():
         sitemap = sitemap_class()
-        url = settings.SITE_URL + reverse("articles:sitemap", args=[section])
-        lastmod = sitemap.get_latest_lastmod()
-        entries.append(SitemapIndexItem(url, lastmod))
-        entries += [
-            SitemapIndexItem(f"{url}?p={page}", lastmod)
-            for page in range(2, sitemap.paginator.num_pages + 1)
-        ]
+        pages = sitemap.paginator.num_pages
+        entries += part(section, pages, sitemap.get_latest_lastmod())
+    for month, count, latest in article_months():
+        pages = ceil(count / ArticleSitemap.limit)
+        entries += part(f"articles-{month:%Y-%m}", pages, latest)
     return TemplateResponse(
         request,
         "sitemap_index.xml",
@@ -146,9 +182,18 @@ def index(request):
 
 
 def part(request, section):
+    sitemaps = dict(SITEMAPS)
+    if section.startswith("articles-"):
+        try:
+            month = datetime.strptime(section, "articles-%Y-%m").date()
+        except ValueError:
+            raise Http404("No such month.") from None
+        if not 1000 <= month.year <= 9000:
+            raise Http404("No such month.")
+        sitemaps[section] = ArticleSitemap(month)
     # Django's template with the time of day too: news changes within a day.
     return sitemap_view(
-        request, SITEMAPS, section=section, template_name="articles/sitemap.xml"
+        request, sitemaps, section=section, template_name="articles/sitemap.xml"
     )
 
 

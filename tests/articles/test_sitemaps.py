@@ -1,6 +1,6 @@
 """sitemap.xml (an index and its parts) and the Google News sitemap."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -35,26 +35,55 @@ def locations(client, url):
     return [u.findtext(f"{NS}loc") for u in root.findall(f"{NS}url")]
 
 
-def test_index_lists_every_part_on_the_site_address(client):
-    ArticleFactory()
+def local(year, month, day):
+    return timezone.make_aware(datetime(year, month, day, 12))
+
+
+def index_entries(client):
     root = parse(client.get("/sitemap.xml"))
     assert root.tag == f"{NS}sitemapindex"
-    parts = [s.findtext(f"{NS}loc") for s in root.findall(f"{NS}sitemap")]
-    assert parts == [
+    return {
+        s.findtext(f"{NS}loc"): s.findtext(f"{NS}lastmod")
+        for s in root.findall(f"{NS}sitemap")
+    }
+
+
+def test_index_lists_the_parts_and_each_month_with_stories(client):
+    ArticleFactory(published_at=local(2024, 3, 10))
+    ArticleFactory(published_at=local(2024, 3, 31))
+    ArticleFactory(published_at=local(2023, 12, 1))
+    DraftFactory(published_at=None)
+    assert list(index_entries(client)) == [
         f"{SITE}/sitemap-{name}.xml"
-        for name in ("pages", "articles", "sections", "tags", "authors")
+        for name in (
+            "pages",
+            "sections",
+            "tags",
+            "authors",
+            "articles-2024-03",
+            "articles-2023-12",
+        )
     ]
-    for part in parts:
+    for part in index_entries(client):
         assert client.get(part.removeprefix(SITE)).status_code == 200
+    assert len(locations(client, "/sitemap-articles-2024-03.xml")) == 2
 
 
-def test_index_pages_a_long_part(client, monkeypatch):
+def test_a_month_says_when_its_stories_last_changed(client):
+    story = ArticleFactory(published_at=local(2024, 3, 10))
+    story.updated_materially_at = local(2024, 4, 2)
+    story.save()
+    ArticleFactory(published_at=local(2024, 3, 1))
+    lastmod = index_entries(client)[f"{SITE}/sitemap-articles-2024-03.xml"]
+    assert lastmod == timezone.localtime(story.updated_materially_at).isoformat()
+
+
+def test_index_pages_a_long_month(client, monkeypatch):
     monkeypatch.setattr(sitemaps.ArticleSitemap, "limit", 2)
-    ArticleFactory.create_batch(5)
-    root = parse(client.get("/sitemap.xml"))
-    parts = [s.findtext(f"{NS}loc") for s in root.findall(f"{NS}sitemap")]
-    assert f"{SITE}/sitemap-articles.xml?p=3" in parts
-    assert len(locations(client, "/sitemap-articles.xml?p=3")) == 1
+    for day in range(1, 6):
+        ArticleFactory(published_at=local(2024, 3, day))
+    assert f"{SITE}/sitemap-articles-2024-03.xml?p=3" in index_entries(client)
+    assert len(locations(client, "/sitemap-articles-2024-03.xml?p=3")) == 1
 
 
 def test_articles_part_lists_published_stories_with_their_last_change(client):
@@ -63,16 +92,16 @@ def test_articles_part_lists_published_stories_with_their_last_change(client):
     story.save()
     DraftFactory()
     scheduled = ArticleFactory(published_at=timezone.now() + timedelta(hours=1))
-    root = parse(client.get("/sitemap-articles.xml"))
+    month = f"/sitemap-articles-{timezone.localdate(story.published_at):%Y-%m}.xml"
+    root = parse(client.get(month))
     (url,) = root.findall(f"{NS}url")
     assert url.findtext(f"{NS}loc") == SITE + story.get_absolute_url()
     lastmod = timezone.localtime(story.updated_materially_at).isoformat()
     assert url.findtext(f"{NS}lastmod") == lastmod
     scheduled.published_at = timezone.now() - timedelta(seconds=1)
     scheduled.save()
-    assert SITE + scheduled.get_absolute_url() in locations(
-        client, "/sitemap-articles.xml"
-    )
+    month = f"/sitemap-articles-{timezone.localdate(scheduled.published_at):%Y-%m}.xml"
+    assert SITE + scheduled.get_absolute_url() in locations(client, month)
 
 
 def test_list_pages_are_listed_only_with_published_stories(client):
@@ -91,25 +120,40 @@ def test_list_pages_are_listed_only_with_published_stories(client):
 
 
 def test_sitemap_query_counts_do_not_grow(client, django_assert_num_queries):
-    ArticleFactory.create_batch(3)
-    # The articles part: a count for its pages, one page of stories.
+    ArticleFactory.create_batch(3, published_at=local(2024, 3, 10))
+    # A month: a count for its pages, one page of stories.
     with django_assert_num_queries(2):
-        client.get("/sitemap-articles.xml")
-    # The index: per part with rows, a count and the newest change.
-    with django_assert_num_queries(8):
+        client.get("/sitemap-articles-2024-03.xml")
+    # The index: for sections, tags and authors a count and the newest change;
+    # all months in one query.
+    with django_assert_num_queries(7):
         client.get("/sitemap.xml")
-    ArticleFactory.create_batch(30, authors=AuthorFactory.create_batch(2))
+    for month in range(1, 13):
+        ArticleFactory.create_batch(
+            3, published_at=local(2023, month, 5), authors=AuthorFactory.create_batch(2)
+        )
     with django_assert_num_queries(2):
-        client.get("/sitemap-articles.xml")
-    with django_assert_num_queries(8):
+        client.get("/sitemap-articles-2023-05.xml")
+    with django_assert_num_queries(7):
         client.get("/sitemap.xml")
 
 
-def test_junk_sitemap_pages_are_404(client):
-    ArticleFactory()
-    assert client.get("/sitemap-articles.xml", {"p": "abc"}).status_code == 404
-    assert client.get("/sitemap-articles.xml", {"p": "99"}).status_code == 404
-    assert client.get("/sitemap-nothing.xml").status_code == 404
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sitemap-articles-2024-03.xml?p=abc",
+        "/sitemap-articles-2024-03.xml?p=99",
+        "/sitemap-articles-2024-13.xml",
+        "/sitemap-articles-0001-01.xml",
+        "/sitemap-articles-9999-12.xml",
+        "/sitemap-articles-soon.xml",
+        "/sitemap-articles.xml",
+        "/sitemap-nothing.xml",
+    ],
+)
+def test_junk_sitemap_addresses_are_404(client, url):
+    ArticleFactory(published_at=local(2024, 3, 10))
+    assert client.get(url).status_code == 404
 
 
 def test_news_sitemap_lists_the_last_two_days(client, settings):
