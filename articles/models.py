@@ -1001,14 +1001,16 @@ class RepublishCount(models.Model):
 UPDATES_ON_PAGE = 50
 
 
-class UpdateQuerySet(models.QuerySet):
+class StoryPartQuerySet(models.QuerySet):
+    """Updates and corrections: parts of a story with their own publish time."""
+
     def visible(self):
-        """Updates whose time has come, whatever their article's state (for the
+        """Parts whose time has come, whatever their article's state (for the
         article page, which has already decided the article may be seen)."""
         return self.filter(published_at__lte=timezone.now())
 
     def published(self):
-        """Updates readers see: their time has come, on an article readers see."""
+        """Parts readers see: their time has come, on an article readers see."""
         now = timezone.now()
         return self.visible().filter(
             article__status=Status.PUBLISHED, article__published_at__lte=now
@@ -1061,7 +1063,7 @@ class Update(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = UpdateQuerySet.as_manager()
+    objects = StoryPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pinned", "-published_at", "-pk"]
@@ -1099,17 +1101,6 @@ class CorrectionKind(models.TextChoices):
     CLARIFICATION = "clarification", _("Clarification")
     EDITORS_NOTE = "editors-note", _("Editor's note")
     RETRACTION = "retraction", _("Retraction")
-
-
-class CorrectionQuerySet(models.QuerySet):
-    def visible(self):
-        return self.filter(published_at__lte=timezone.now())
-
-    def published(self):
-        now = timezone.now()
-        return self.visible().filter(
-            article__status=Status.PUBLISHED, article__published_at__lte=now
-        )
 
 
 @reversion.register()
@@ -1156,7 +1147,7 @@ class Correction(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = CorrectionQuerySet.as_manager()
+    objects = StoryPartQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
