@@ -3,6 +3,7 @@ import re
 import reversion
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,6 +26,10 @@ from .images import make_renditions
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
+# Related stories shown under an article, and how many are kept chosen (spares for
+# those unpublished later).
+RELATED_ON_PAGE = 3
+RELATED_KEPT = 6
 
 
 def format_local(moment):
@@ -325,7 +330,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
 
 
-@reversion.register(follow=["bylines"], exclude=["search_vector"])
+@reversion.register(follow=["bylines"], exclude=["search_vector", "related_ids"])
 class Article(models.Model):
     headline = models.CharField(_("headline"), max_length=200)
     slug = models.SlugField(
@@ -463,6 +468,9 @@ class Article(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     # Headline, dek, tags and body, weighted, for full-text search (articles.search).
     search_vector = SearchVectorField(null=True, editable=False)
+    # The related stories chosen for this one, best first (related_articles); empty
+    # (None) until a reader first asks, and again after any save or tag change.
+    related_ids = ArrayField(models.BigIntegerField(), null=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -513,8 +521,14 @@ class Article(models.Model):
             # Every save moves the edit counter on: an editor's form that was opened
             # at an older number is refused instead of overwriting this save.
             self.version += 1
+            # A new section or headline may change which stories belong beside it.
+            self.related_ids = None
             if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "version"}
+                kwargs["update_fields"] = {
+                    *kwargs["update_fields"],
+                    "version",
+                    "related_ids",
+                }
         super().save(*args, **kwargs)
         Article.objects.filter(pk=self.pk).update_search_vectors()
 
@@ -641,17 +655,15 @@ class Article(models.Model):
     def byline_authors(self):
         return [byline.author for byline in self.bylines.all()]
 
-    @cached_property
-    def related_articles(self):
-        """Up to three published stories sharing the most tags with this one, then
-        the newest of its section: counted in the database, in one query (and one
-        for their bylines). Reads the tags prefetched by for_page()."""
-        limit = 3
-        tag_ids = [tag.pk for tag in self.tags.all()]
+    def find_related_ids(self):
+        """The stories to show under this one, best first: those sharing the most
+        tags (newer first among equals), then the newest of its section. Counted in
+        the database in one query, but a popular tag makes that query read thousands
+        of links, so its answer is kept in `related_ids` (see related_articles)."""
+        tag_ids = [tag.pk for tag in self.tags.all()]  # prefetched by for_page()
         links = Article.tags.through.objects.filter(tag_id__in=tag_ids)
         # Counted from the tag index alone, then only the best candidates are read
-        # (newer ids first among equals): a popular tag must not cost a scan of all
-        # its stories.
+        # (newer ids first among equals).
         candidates = (
             links.filter(article__in=Article.objects.published())
             .exclude(article_id=self.pk)
@@ -666,6 +678,7 @@ class Article(models.Model):
             output_field=models.IntegerField(),
         )
         others = Article.objects.published().exclude(pk=self.pk)
+        fields = ("pk", "shared_tags", "same_section", "published_at")
         by_tags = (
             others.filter(pk__in=candidates.values("article_id"))
             .annotate(
@@ -676,6 +689,7 @@ class Article(models.Model):
                 same_section=same_section,
             )
             .order_by("-shared_tags", "-published_at", "-pk")
+            .values_list(*fields)
         )
         by_section = (
             others.filter(section_id=self.section_id)
@@ -684,24 +698,34 @@ class Article(models.Model):
                 same_section=same_section,
             )
             .order_by("-published_at", "-pk")
+            .values_list(*fields)
         )
-        rows = by_tags.select_related("section", "featured_image")[:limit].union(
-            by_section.select_related("section", "featured_image")[:limit], all=True
-        )
-        related = []
-        for article in sorted(
-            rows,
-            key=lambda a: (a.shared_tags, a.same_section, a.published_at, a.pk),
-            reverse=True,
-        ):
-            if article.pk not in {other.pk for other in related}:
-                related.append(article)
-        related = related[:limit]
-        bylines = Byline.objects.select_related("author").order_by("position", "pk")
-        models.prefetch_related_objects(
-            related, models.Prefetch("bylines", queryset=bylines)
-        )
-        return related
+        rows = by_tags[:RELATED_KEPT].union(by_section[:RELATED_KEPT], all=True)
+        ids = []
+        best_first = sorted(rows, key=lambda row: (*row[1:], row[0]), reverse=True)
+        for pk, *_scores in best_first:
+            if pk not in ids:
+                ids.append(pk)
+        return ids[:RELATED_KEPT]
+
+    @cached_property
+    def related_articles(self):
+        """Up to three published stories related to this one, with their bylines,
+        in two small queries. Which ones is decided once and kept in related_ids:
+        saving the story or changing its tags forgets the choice, publishing it
+        makes its neighbours choose again, and the first reader after that pays
+        for the count (a few milliseconds). A kept story that is later unpublished
+        simply drops out: more are kept than shown."""
+        ids = self.related_ids
+        if ids is None:
+            ids = self.find_related_ids()
+            Article.objects.filter(pk=self.pk).update(related_ids=ids)
+            self.related_ids = ids
+        if not ids:
+            return []
+        found = Article.objects.published().filter(pk__in=ids).for_list()
+        by_pk = {article.pk: article for article in found}
+        return [by_pk[pk] for pk in ids if pk in by_pk][:RELATED_ON_PAGE]
 
     def may_be_republished(self):
         """Under a Creative Commons licence others may republish the story."""
@@ -789,6 +813,10 @@ class Article(models.Model):
             published_at=when,
             first_published_at=self.first_published_at or when,
         )
+        if when <= now:
+            # The stories closest to this one choose again, so they link to it.
+            neighbours = self.find_related_ids()
+            Article.objects.filter(pk__in=neighbours).update(related_ids=None)
 
     def unpublish(self, by):
         self._require_publisher(by)
@@ -862,6 +890,7 @@ def reindex_after_tagging(sender, instance, action, reverse, pk_set, **kwargs):
     elif action == "post_clear":
         pk_set = instance.__dict__.pop("_untagged", [])
     Article.objects.filter(pk__in=pk_set).update_search_vectors()
+    Article.objects.filter(pk__in=pk_set).update(related_ids=None)
 
 
 @receiver(pre_delete, sender=Tag)
@@ -873,6 +902,7 @@ def remember_tagged_articles(sender, instance, **kwargs):
 def reindex_after_tag_deleted(sender, instance, **kwargs):
     pks = instance.__dict__.pop("_untagged", [])
     Article.objects.filter(pk__in=pks).update_search_vectors()
+    Article.objects.filter(pk__in=pks).update(related_ids=None)
 
 
 # What restoring a revision brings back (by attribute name); tags and bylines too.

@@ -22,6 +22,7 @@ from tests.factories import (
     ImageFactory,
     SectionFactory,
     TagFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -387,13 +388,17 @@ def test_scheduled_stories_are_not_in_the_archive_before_their_time(client):
 def test_article_page_query_count_is_fixed_for_a_big_story(
     client, big_article, django_assert_num_queries
 ):
+    url = big_article.get_absolute_url()
+    # The first reader also chooses the related stories, once: count and keep.
+    assert queries_for(client, url) == ARTICLE_QUERIES + 2
     with django_assert_num_queries(ARTICLE_QUERIES):
-        response = client.get(big_article.get_absolute_url())
+        response = client.get(url)
     assert response.status_code == 200
     # A story with one author, one tag and one related story costs the same.
     section = SectionFactory()
     small, neighbour = ArticleFactory.create_batch(2, section=section)
     small.tags.add(TagFactory())
+    client.get(small.get_absolute_url())
     assert queries_for(client, small.get_absolute_url()) == ARTICLE_QUERIES
     assert small.related_articles == [neighbour]
 
@@ -427,11 +432,67 @@ def test_article_footer_links_tags_licence_republishing_and_related(
     assert "Related stories" in page
 
 
+def shared_tags(article, other):
+    return len(set(article.tags.all()) & set(other.tags.all()))
+
+
 def test_related_stories_share_the_most_tags_first(client, big_article):
     related = big_article.related_articles
     assert len(related) == 3
-    assert [a.shared_tags for a in related] == [4, 3, 2]
+    assert [shared_tags(big_article, a) for a in related] == [4, 3, 2]
     assert big_article not in related
+
+
+def test_related_stories_are_chosen_once_and_kept(client, big_article):
+    url = big_article.get_absolute_url()
+    client.get(url)
+    big_article.refresh_from_db()
+    kept = big_article.related_ids
+    assert len(kept) == 4  # every other story in the section, best first
+    # A newer story sharing every tag, added without the workflow (as an import
+    # would): the kept choice stands, so readers keep getting a cheap page.
+    rival = ArticleFactory(section=big_article.section, published_at=days_ago(0, 5))
+    rival.tags.set(big_article.tags.all())
+    assert rival.headline not in client.get(url).content.decode()
+    big_article.refresh_from_db()
+    assert big_article.related_ids == kept
+    # Saving the story forgets the choice; the next reader chooses again.
+    big_article.save()
+    big_article.refresh_from_db()
+    assert big_article.related_ids is None
+    assert rival.headline in client.get(url).content.decode()
+    big_article.refresh_from_db()
+    assert big_article.related_ids[0] == rival.pk
+
+
+def test_tag_changes_forget_the_related_choice(client, big_article):
+    client.get(big_article.get_absolute_url())
+    big_article.tags.remove(big_article.tags.first())
+    big_article.refresh_from_db()
+    assert big_article.related_ids is None
+
+
+def test_publishing_a_story_makes_its_neighbours_choose_again(client, big_article):
+    editor = UserFactory(is_superuser=True, is_staff=True)
+    client.get(big_article.get_absolute_url())
+    draft = DraftFactory(section=big_article.section, dek="A dek", body="<p>Body</p>")
+    draft.tags.set(big_article.tags.all())
+    draft.publish(by=editor)
+    big_article.refresh_from_db()
+    assert big_article.related_ids is None
+    page = client.get(big_article.get_absolute_url()).content.decode()
+    assert draft.headline in page
+
+
+def test_an_unpublished_related_story_drops_out_at_once(client, big_article):
+    url = big_article.get_absolute_url()
+    client.get(url)
+    first = big_article.related_articles[0]
+    type(first).objects.filter(pk=first.pk).update(status="unpublished")
+    page = client.get(url).content.decode()
+    assert first.headline not in page
+    del big_article.related_articles
+    assert len(big_article.related_articles) == 3  # a kept spare steps in
 
 
 def test_related_stories_fall_back_to_the_section(client):

@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from articles.models import (
@@ -169,6 +169,10 @@ class Command(BaseCommand):
             Article.objects.filter(
                 pk__in=ids[start : start + self.batch]
             ).update_search_vectors()
+        # Fresh planner statistics: without them PostgreSQL plans the reader pages'
+        # queries as if the tables were still empty until autovacuum gets round to it.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         self.say("Done")
 
     def say(self, message):
