@@ -1,0 +1,335 @@
+"""The nginx micro-cache of docker/nginx.conf, run with a real nginx in front of the
+app (pytest-django's live server): readers share a page for at most s-maxage plus
+stale-while-revalidate seconds; staff, form users, the admin and POSTs always reach
+the app and are never stored.
+
+Needs an `nginx` binary (Debian: apt-get install nginx-light); skipped without one.
+Django's own page cache is off here (tests/conftest.py), so only nginx caches.
+"""
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.sessions.backends.db import SessionStore
+
+from tests.factories import ArticleFactory, DraftFactory, UserFactory
+
+NGINX = shutil.which("nginx") or next(
+    (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)),
+    None,
+)
+
+pytestmark = [
+    pytest.mark.skipif(
+        NGINX is None,
+        reason="the micro-cache tests need nginx: apt-get install nginx-light "
+        "(or put an nginx binary on PATH)",
+    ),
+    # The live server reads what the test writes; serialized_rollback keeps the rows
+    # made by data migrations (the newsroom roles) for the tests that run after.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+CONF = settings.BASE_DIR / "docker" / "nginx.conf"
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def nginx_conf(root: Path, upstream: str, port: int) -> str:
+    """docker/nginx.conf as compose mounts it (inside `http {}`), with the upstream,
+    the port, the media folder and the cache folder moved to this test's own."""
+    server = docker_conf = CONF.read_text()
+    for old, new in (
+        ("server web:8000;", f"server {upstream};"),
+        ("listen 80;", f"listen 127.0.0.1:{port};"),
+        ("alias /srv/media/;", f"alias {root / 'media'}/;"),
+        ("/var/cache/nginx/newsroom", str(root / "cache")),
+    ):
+        assert old in docker_conf, f"{old!r} is no longer in docker/nginx.conf"
+        server = server.replace(old, new)
+    # Running as root, workers would otherwise switch to `nobody`, who cannot write
+    # to this test's folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    return f"""
+{user}
+worker_processes 1;
+events {{ worker_connections 64; }}
+http {{
+    access_log off;
+    client_body_temp_path {root / "client_body"};
+    proxy_temp_path {root / "proxy"};
+{server}
+}}
+"""
+
+
+@pytest.fixture
+def nginx(live_server, tmp_path):
+    """A running nginx in front of the live server; yields its base URL."""
+    root = tmp_path / "nginx"
+    (root / "media").mkdir(parents=True)
+    (root / "media" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0not really a jpeg")
+    port = free_port()
+    upstream = urlsplit(live_server.url).netloc
+    conf = root / "nginx.conf"
+    conf.write_text(nginx_conf(root, upstream, port))
+    error_log = root / "error.log"
+    process = subprocess.Popen(
+        [
+            NGINX,
+            "-p",
+            str(root),
+            "-c",
+            str(conf),
+            "-e",
+            str(error_log),
+            "-g",
+            f"daemon off; pid {root / 'nginx.pid'};",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                output = process.communicate()[0].decode()
+                log = error_log.read_text() if error_log.exists() else ""
+                pytest.fail(f"nginx did not start:\n{output}\n{log}")
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log = error_log.read_text() if error_log.exists() else ""
+    assert "[emerg]" not in log and "[crit]" not in log, log
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @property
+    def cache(self):
+        """nginx's X-Cache-Status: MISS, HIT, STALE, EXPIRED, BYPASS... or None."""
+        return self.headers.get("x-cache-status")
+
+
+def fetch(base, path, method="GET", cookies=None):
+    """One request, no redirects followed, no cookies unless given."""
+    connection = http.client.HTTPConnection(urlsplit(base).netloc, timeout=10)
+    headers = {"Accept-Encoding": "identity"}
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+    try:
+        connection.request(method, path, headers=headers)
+        response = connection.getresponse()
+        return Response(
+            response.status,
+            {k.lower(): v for k, v in response.getheaders()},
+            response.read().decode(errors="replace"),
+        )
+    finally:
+        connection.close()
+
+
+def session_cookie_for(user):
+    """The session cookie a logged-in staff member's browser sends."""
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return {settings.SESSION_COOKIE_NAME: session.session_key}
+
+
+def wait_until(predicate, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.1)
+    return predicate()
+
+
+def test_the_compose_cache_settings_honour_the_apps_cache_control():
+    conf = re.sub(r"#.*", "", CONF.read_text())
+    # Lifetimes come from the app's s-maxage / stale-while-revalidate only.
+    assert "proxy_cache_valid" not in conf
+    assert "proxy_ignore_headers" not in conf
+    assert "proxy_cache_key $scheme$host$request_uri;" in conf
+    for directive in ("proxy_cache_bypass", "proxy_no_cache"):
+        line = re.search(rf"^\s*{directive} (.+);$", conf, re.MULTILINE).group(1)
+        assert {"$cookie_sessionid", "$cookie_csrftoken"} <= set(line.split())
+    # Compose gives the cache folder its own tmpfs, a little over max_size.
+    cache_dir = re.search(r"^proxy_cache_path (\S+) ", conf, re.MULTILINE).group(1)
+    max_size = int(re.search(r"max_size=(\d+)m", conf).group(1))
+    compose = yaml.safe_load((settings.BASE_DIR / "docker-compose.yml").read_text())
+    tmpfs = dict(t.split(":size=") for t in compose["services"]["nginx"]["tmpfs"])
+    assert int(tmpfs[cache_dir].removesuffix("m")) > max_size
+    # The cookie names nginx looks for are the ones the app sets.
+    assert settings.SESSION_COOKIE_NAME == "sessionid"
+    assert settings.CSRF_COOKIE_NAME == "csrftoken"
+
+
+def test_a_reader_page_is_a_miss_then_a_hit(nginx):
+    article = ArticleFactory(headline="Council votes to fix the bridge")
+    for path in ("/", article.get_absolute_url()):
+        first = fetch(nginx, path)
+        assert first.status == 200
+        assert first.cache == "MISS"
+        assert "s-maxage=30" in first.headers["cache-control"]
+        assert "Council votes to fix the bridge" in first.body
+        second = fetch(nginx, path)
+        assert second.cache == "HIT"
+        assert second.body == first.body
+        assert "set-cookie" not in second.headers
+
+
+def test_staff_with_a_session_always_reach_the_app_and_are_never_stored(nginx):
+    editor = UserFactory(role="Editor")
+    draft = DraftFactory(headline="Unpublished: the mayor resigns")
+    cookies = session_cookie_for(editor)
+    url = draft.get_absolute_url()
+    for _ in range(3):
+        # Staff see the draft at its address, fresh from the app every time.
+        staff = fetch(nginx, url, cookies=cookies)
+        assert staff.status == 200
+        assert staff.cache == "BYPASS"
+        assert "Unpublished: the mayor resigns" in staff.body
+    # What staff got was never stored: a reader gets the app's 404.
+    reader = fetch(nginx, url)
+    assert reader.status == 404
+    assert reader.cache == "MISS"
+    assert "the mayor resigns" not in reader.body
+    # And a page readers have cached is not served to staff.
+    ArticleFactory(headline="Reader story")
+    assert fetch(nginx, "/").cache == "MISS"
+    assert fetch(nginx, "/").cache == "HIT"
+    assert fetch(nginx, "/", cookies=cookies).cache == "BYPASS"
+
+
+def test_a_form_user_with_a_csrf_cookie_is_never_served_from_the_cache(nginx):
+    ArticleFactory()
+    assert fetch(nginx, "/").cache == "MISS"
+    assert fetch(nginx, "/").cache == "HIT"
+    cookies = {settings.CSRF_COOKIE_NAME: "x" * 32}
+    for _ in range(2):
+        assert fetch(nginx, "/", cookies=cookies).cache == "BYPASS"
+
+
+def test_the_admin_is_never_cached(nginx):
+    for _ in range(3):
+        login = fetch(nginx, "/admin/login/")
+        assert login.status == 200
+        assert login.cache == "BYPASS"
+        assert "csrftoken=" in login.headers.get("set-cookie", "")
+    assert fetch(nginx, "/admin/").cache == "BYPASS"
+
+
+def test_a_post_always_reaches_the_app(nginx):
+    ArticleFactory()
+    assert fetch(nginx, "/").cache == "MISS"
+    for _ in range(2):
+        post = fetch(nginx, "/", method="POST")
+        # Not looked up, not stored: nginx says nothing about its cache.
+        assert post.cache is None
+        assert post.status != 200
+    assert fetch(nginx, "/").cache == "HIT"
+
+
+def test_a_404_is_kept_as_briefly_as_a_page_and_stays_a_404(settings, nginx):
+    settings.READER_PAGE_MAX_AGE = 1
+    editor = UserFactory(role="Editor")
+    draft = DraftFactory(headline="Not yet")
+    url = draft.get_absolute_url()
+    first = fetch(nginx, url)
+    assert first.status == 404
+    assert first.cache == "MISS"
+    assert "s-maxage=1" in first.headers["cache-control"]
+    second = fetch(nginx, url)
+    assert (second.status, second.cache) == (404, "HIT")
+    assert second.body == first.body
+    # Once the story is published its address works within s-maxage (+ one
+    # refresh): a cached 404 does not hide it for long.
+    published = time.monotonic()
+    draft.publish(by=editor)
+    assert wait_until(lambda: fetch(nginx, url).status in (200, 301), seconds=10)
+    assert time.monotonic() - published < 1 + 1 + 1
+
+
+def test_a_published_change_is_visible_within_s_maxage(settings, nginx):
+    settings.READER_PAGE_MAX_AGE = 1
+    ArticleFactory(headline="Yesterday's story")
+    assert fetch(nginx, "/").cache == "MISS"
+    assert fetch(nginx, "/").cache == "HIT"
+    editor = UserFactory(role="Editor")
+    draft = DraftFactory(headline="Breaking: bridge closed")
+    published = time.monotonic()
+    draft.publish(by=editor)
+    seen = wait_until(
+        lambda: "Breaking: bridge closed" in fetch(nginx, "/").body, seconds=10
+    )
+    elapsed = time.monotonic() - published
+    assert seen
+    # Fresh for s-maxage (1 s), then at most one more reader gets the old page
+    # while nginx fetches the new one in the background.
+    assert elapsed < 1 + 1 + 1, elapsed
+
+
+def test_stale_while_revalidate_and_never_older(settings, nginx):
+    settings.READER_PAGE_MAX_AGE = 2
+    ArticleFactory(headline="First version")
+    assert fetch(nginx, "/").cache == "MISS"
+    start = time.monotonic()
+    ArticleFactory(headline="Second version")
+    # Past s-maxage but within stale-while-revalidate: the old page at once, and a
+    # refresh behind it.
+    time.sleep(max(0, start + 2.7 - time.monotonic()))
+    stale = fetch(nginx, "/")
+    assert stale.cache == "STALE"
+    assert "Second version" not in stale.body
+    assert wait_until(lambda: fetch(nginx, "/").cache == "HIT", seconds=3)
+    assert "Second version" in fetch(nginx, "/").body
+    # Past s-maxage + stale-while-revalidate (2 + 2 s): a reader waits for the app
+    # and never gets the old page, however quiet the page has been.
+    refreshed = time.monotonic()
+    ArticleFactory(headline="Third version")
+    time.sleep(max(0, refreshed + 5 - time.monotonic()))
+    late = fetch(nginx, "/")
+    assert late.cache in ("EXPIRED", "REVALIDATED")
+    assert "Third version" in late.body
+
+
+def test_media_is_served_by_nginx_with_its_own_headers(nginx):
+    photo = fetch(nginx, "/media/photo.jpg")
+    assert photo.status == 200
+    assert photo.headers["cache-control"] == "public, immutable"
+    assert photo.headers["content-security-policy"] == "default-src 'none'; sandbox"
+    assert photo.headers["x-content-type-options"] == "nosniff"
+    assert photo.cache is None
