@@ -277,25 +277,15 @@ class ArticleQuerySet(models.QuerySet):
         """Everything an article page shows, in a fixed number of queries whatever
         the number of authors, tags, updates, corrections or pull quotes."""
         bylines = Byline.objects.select_related("author").order_by("position", "pk")
-        recent = (
-            Update.objects.visible()
-            .filter(pinned=False)
-            .select_related("author")
-            .order_by("-published_at", "-pk")
-        )
         pinned = Update.objects.visible().filter(pinned=True).select_related("author")
         corrections = Correction.objects.visible()
         pull_quotes = PullQuote.objects.select_related("quote__speaker")
         return self.select_related("section", "featured_image").prefetch_related(
             models.Prefetch("bylines", queryset=bylines),
             "tags",
-            # The latest updates only (one more tells whether older ones exist): a
-            # story with thousands of updates renders as fast as one with ten.
-            models.Prefetch(
-                "updates",
-                queryset=recent[: UPDATES_ON_PAGE + 1],
-                to_attr="recent_updates",
-            ),
+            # The latest updates are read by the article itself (_recent_updates),
+            # with a LIMIT on the (article, published_at) index: a prefetch would
+            # number every update of the story to keep the latest.
             models.Prefetch("updates", queryset=pinned, to_attr="pinned_updates"),
             models.Prefetch(
                 "corrections", queryset=corrections, to_attr="visible_corrections"
@@ -591,8 +581,8 @@ class Article(models.Model):
 
     @cached_property
     def _recent_updates(self):
-        if hasattr(self, "recent_updates"):
-            return self.recent_updates
+        """The latest updates (one more tells whether older ones exist): a story
+        with a hundred thousand updates renders as fast as one with ten."""
         return list(
             self.updates.visible()
             .filter(pinned=False)
