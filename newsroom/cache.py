@@ -178,9 +178,15 @@ class ReaderCacheHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if "Cache-Control" in response or not is_reader_request(request):
+        if "Cache-Control" in response:
             return response
-        if response.status_code not in (200, 301, 404) or response.cookies:
+        if not is_reader_request(request) or response.cookies:
+            # A page rendered for someone signed in (or sent a cookie): only that
+            # browser may keep it, and must ask again before showing it. Without
+            # this, a CDN that caches HTML by default could hand it to readers.
+            patch_cache_control(response, private=True, no_cache=True)
+            return response
+        if response.status_code not in (200, 301, 404):
             return response
         seconds = getattr(response, "shared_max_age", settings.READER_PAGE_MAX_AGE)
         patch_cache_control(

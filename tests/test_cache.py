@@ -92,6 +92,8 @@ def test_staff_never_get_a_cached_page(client):
     client.force_login(UserFactory(role="Editor"))
     response = client.get("/")
     assert "X-Cache" not in response
+    # Nor may anything in front keep the page rendered for them.
+    assert response["Cache-Control"] == "private, no-cache"
     admin = client.get(reverse("admin:index"))
     assert "X-Cache" not in admin
     assert "no-store" in admin["Cache-Control"]
