@@ -88,7 +88,7 @@ class StoryFeed(Feed):
     def items(self, obj):
         return (
             self.stories(obj)
-            .for_list()
+            .for_list(body=True)  # a feed carries the whole story
             .prefetch_related("tags")
             .order_by("-published_at", "-pk")[:FEED_LENGTH]
         )

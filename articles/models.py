@@ -30,6 +30,9 @@ ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 # those unpublished later).
 RELATED_ON_PAGE = 3
 RELATED_KEPT = 6
+# Columns a list of stories does not show (for_list): the body, the search document
+# (larger still) and the related stories.
+LIST_DEFERRED = ("body", "search_vector", "related_ids")
 
 
 def format_local(moment):
@@ -280,25 +283,32 @@ class ArticleQuerySet(models.QuerySet):
         pinned = Update.objects.visible().filter(pinned=True).select_related("author")
         corrections = Correction.objects.visible()
         pull_quotes = PullQuote.objects.select_related("quote__speaker")
-        return self.select_related("section", "featured_image").prefetch_related(
-            models.Prefetch("bylines", queryset=bylines),
-            "tags",
-            # The latest updates are read by the article itself (_recent_updates),
-            # with a LIMIT on the (article, published_at) index: a prefetch would
-            # number every update of the story to keep the latest.
-            models.Prefetch("updates", queryset=pinned, to_attr="pinned_updates"),
-            models.Prefetch(
-                "corrections", queryset=corrections, to_attr="visible_corrections"
-            ),
-            models.Prefetch("pull_quotes", queryset=pull_quotes),
+        return (
+            self.select_related("section", "featured_image")
+            .defer("search_vector")
+            .prefetch_related(
+                models.Prefetch("bylines", queryset=bylines),
+                "tags",
+                # The latest updates are read by the article itself (_recent_updates),
+                # with a LIMIT on the (article, published_at) index: a prefetch would
+                # number every update of the story to keep the latest.
+                models.Prefetch("updates", queryset=pinned, to_attr="pinned_updates"),
+                models.Prefetch(
+                    "corrections", queryset=corrections, to_attr="visible_corrections"
+                ),
+                models.Prefetch("pull_quotes", queryset=pull_quotes),
+            )
         )
 
-    def for_list(self):
+    def for_list(self, body=False):
         """What a list of stories shows (section, picture, bylines): two queries
-        for any number of stories."""
+        for any number of stories. Without their bodies unless asked (feeds)."""
         bylines = Byline.objects.select_related("author").order_by("position", "pk")
-        return self.select_related("section", "featured_image").prefetch_related(
-            models.Prefetch("bylines", queryset=bylines)
+        deferred = [name for name in LIST_DEFERRED if not (body and name == "body")]
+        return (
+            self.select_related("section", "featured_image")
+            .prefetch_related(models.Prefetch("bylines", queryset=bylines))
+            .defer(*deferred)
         )
 
     def update_search_vectors(self):

@@ -32,6 +32,7 @@ from django.views.generic.detail import SingleObjectMixin
 from . import pagination, search, share_images
 from .images import make_renditions, process_upload
 from .models import (
+    LIST_DEFERRED,
     UPDATES_ON_PAGE,
     Article,
     Author,
@@ -71,7 +72,7 @@ class HomeView(PublishedMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         front = list(context["articles"])
-        published = super().get_queryset()
+        published = super().get_queryset().defer(*LIST_DEFERRED)
         sections = list(Section.objects.all())
         # One query: a short index scan per section, however long the archive.
         blocks = [
@@ -470,7 +471,7 @@ class RepublishView(PublishedMixin, DetailView):
     context_object_name = "article"
 
     def get_queryset(self):
-        return super().get_queryset().for_list()
+        return super().get_queryset().for_list(body=True)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
