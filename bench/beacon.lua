@@ -8,6 +8,10 @@ wrk.body = '{"event":"impression","appeal":' .. appeal .. ',"variant":' .. varia
 local n = 0
 request = function()
   n = n + 1
-  local address = string.format("198.18.%d.%d", (n // 250) % 250, n % 250 + 1)
-  return wrk.format(nil, nil, { ["X-Forwarded-For"] = address })
+  -- wrk runs LuaJIT (Lua 5.1): no // operator.
+  local address = string.format("198.18.%d.%d", math.floor(n / 250) % 250, n % 250 + 1)
+  return wrk.format(nil, nil, {
+    ["Content-Type"] = "text/plain;charset=UTF-8",
+    ["X-Forwarded-For"] = address,
+  })
 end

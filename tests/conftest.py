@@ -17,9 +17,13 @@ def _empty_cache(settings):
     pin what rendering a page costs. tests/test_cache.py turns the page cache on."""
     from django.core.cache import cache
 
+    from newsroom.cache import local_pages
+
     settings.PAGE_CACHE_SECONDS = 0
     cache.clear()
+    local_pages.forget()
     yield
+    local_pages.forget()
     with contextlib.suppress(Exception):  # a test may have pointed at a dead cache
         cache.clear()
 
