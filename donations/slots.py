@@ -8,7 +8,14 @@ shows exactly those, in the first frame. Numbers rather than ids keep that CSS s
 it has one rule per position up to MAX_CANDIDATES (a test checks the two agree).
 """
 
+import copy
+import threading
+import time
+
+from django.conf import settings
 from django.urls import reverse
+
+from newsroom import cache as page_cache
 
 from .models import AppealVariant, Placement
 
@@ -54,8 +61,7 @@ class PageAppeals:
     def for_page(cls, placements, article=None):
         if not placements:
             return cls([], placements, article)
-        variants = AppealVariant.objects.for_page(placements, article)
-        return cls(list(variants), placements, article)
+        return cls(candidates.get(placements, article), placements, article)
 
     @classmethod
     def for_preview(cls, variant, placement, article=None):
@@ -92,3 +98,46 @@ class PageAppeals:
             }
             data["appeals"] = []
         return data
+
+
+class Candidates:
+    """The variants each kind of page may show, kept by each worker for
+    APPEAL_MEMO_SECONDS: building that one query costs a page about as much as
+    all its other queries together, and its answer is the same for every page of a
+    kind (the same slots; for a story, the same section, developing flag and
+    no-appeals flag). Forgotten at once when this process changes content, and
+    when the page cache's generation moves on (a change anywhere, with Redis), so
+    a page is never cached with older appeals than its generation promises; else a
+    change made elsewhere shows within those seconds, as do campaign totals."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.kept = {}
+
+    def get(self, placements, article=None):
+        seconds = settings.APPEAL_MEMO_SECONDS
+        if not seconds:
+            return list(AppealVariant.objects.for_page(placements, article))
+        shape = None
+        if article is not None:
+            shape = (article.no_appeals, article.developing, article.section_id)
+        key = (frozenset(placements), shape)
+        version = (page_cache.local_changes, page_cache.local_pages.generation)
+        now = time.monotonic()
+        with self.lock:
+            found = self.kept.get(key)
+        if found is None or found[0] != version or now - found[1] >= seconds:
+            variants = list(AppealVariant.objects.for_page(placements, article))
+            with self.lock:
+                self.kept[key] = (version, now, variants)
+        else:
+            variants = found[2]
+        # Each page numbers its own copies (PageAppeals sets variant.n).
+        return [copy.copy(variant) for variant in variants]
+
+    def forget(self):
+        with self.lock:
+            self.kept.clear()
+
+
+candidates = Candidates()

@@ -33,6 +33,7 @@ from collections import OrderedDict
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
@@ -46,6 +47,8 @@ UNCACHED_PREFIXES = ("/admin/", "/preview/", "/editor/", "/healthz", "/readyz")
 MAX_QUERY_STRING = 200
 
 _schedules = []
+# Changes this process has seen (bump()), for its own short-lived memos to compare.
+local_changes = 0
 
 
 class _ReusedClient(RedisCacheClient):
@@ -98,10 +101,16 @@ def invalidate_on(*models):
 
 def _bump(**kwargs):
     bump()
+    # A reader asking between this change and its commit would have the old content
+    # rendered and stored under the new generation (and the hottest page is the
+    # likeliest to be asked for then): move on once more when it is committed.
+    transaction.on_commit(bump)
 
 
 def bump():
     """A new generation: every cached page is stale from now on."""
+    global local_changes
+    local_changes += 1
     local_pages.forget()
     try:
         try:

@@ -148,6 +148,9 @@ else:
 # PAGE_CACHE_LOCAL_SECONDS with the per-process cache. 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
 PAGE_CACHE_LOCAL_SECONDS = 5
+# How long a worker keeps the donation appeals each kind of page may show
+# (donations.slots.Candidates); 0 reads them for every page.
+APPEAL_MEMO_SECONDS = 2
 # How long a CDN or micro-cache in front may keep a reader page (s-maxage), also
 # used for stale-while-revalidate. Browsers always revalidate (max-age=0 + ETag).
 READER_PAGE_MAX_AGE = int(env("READER_PAGE_MAX_AGE", "30"))

@@ -13,13 +13,15 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _empty_cache(settings):
-    """Each test starts with an empty cache, and without the page cache: query counts
-    pin what rendering a page costs. tests/test_cache.py turns the page cache on."""
+    """Each test starts with an empty cache, without the page cache and without the
+    appeals memo: query counts pin what rendering a page costs. tests/test_cache.py
+    turns the page cache on, test_appeal_memo.py the memo."""
     from django.core.cache import cache
 
     from newsroom.cache import local_pages
 
     settings.PAGE_CACHE_SECONDS = 0
+    settings.APPEAL_MEMO_SECONDS = 0
     cache.clear()
     local_pages.forget()
     yield

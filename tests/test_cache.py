@@ -283,3 +283,22 @@ def test_a_workers_page_memory_is_bounded():
     assert list(pages.pages) == ["page-9", "page-7", "page-10"]
     assert pages.get("page-10").content == b"page 10"
     assert pages.get("page-1") is None
+
+
+@pytest.mark.django_db
+def test_a_change_moves_the_generation_on_again_when_committed(
+    django_capture_on_commit_callbacks,
+):
+    """A reader asking between a change and its commit gets the old content, which
+    must not stay cached under the new generation."""
+    from newsroom.cache import GENERATION_KEY
+
+    article = ArticleFactory()
+    before = cache.get(GENERATION_KEY, 0)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        article.headline = "Corrected"
+        article.save()
+        during = cache.get(GENERATION_KEY)
+    assert during > before
+    assert callbacks
+    assert cache.get(GENERATION_KEY) > during
