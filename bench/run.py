@@ -7,8 +7,8 @@
    files), twice: without the page cache ("uncached") and with it ("cached", Redis
    when it answers on 127.0.0.1:6379).
 3. wrk loads each page; the same run measures a baseline Django view returning as
-   many bytes from memory, and each page is reported as a ratio of that baseline, so
-   results compare across machines.
+   many bytes from memory (one per page size), and each page is reported as a ratio
+   of its baseline, so results compare across machines.
 4. The table, the SQL queries per page and the workers' memory are printed and
    written to bench-results/<time>.json.
 
@@ -36,13 +36,18 @@ RESULTS = ROOT / "bench-results"
 BENCH_DB = "newsroom_bench"
 REDIS = ("127.0.0.1", 6379)
 
+CACHED = ("article", "developing story", "home", "section p1")
 TARGETS = {
-    # label: (page, minimum ratio to the baseline's requests/s)
-    "cached pages >= 0.8x": ("article (cached)", 0.8),
-    "uncached article >= 0.12x": ("article", 0.12),
-    "uncached home >= 0.08x": ("home", 0.08),
-    "uncached section >= 0.08x": ("section p1", 0.08),
+    # label: (pages, minimum ratio to the baseline's requests/s, for each)
+    "cached pages >= 0.8x": ([f"{name} (cached)" for name in CACHED], 0.8),
+    "uncached article >= 0.12x": (["article"], 0.12),
+    "uncached home >= 0.08x": (["home"], 0.08),
+    "uncached section >= 0.08x": (["section p1"], 0.08),
 }
+
+
+def kilobytes(size):
+    return max(1, round(size / 1024))
 
 
 def say(message):
@@ -303,13 +308,15 @@ def main():
         return result
 
     def measure():
-        """One pass over every page, the baseline first."""
+        """One pass over every page, the baselines first."""
         results = {}
-        size = sizes["article"]
-        results["baseline"] = run("baseline", uncached_port, f"/bench/baseline/{size}/")
+        for kb in sorted({kilobytes(size) for size in sizes.values()}):
+            results[f"baseline {kb} KB"] = run(
+                f"baseline {kb} KB", uncached_port, f"/bench/baseline/{kb * 1024}/"
+            )
         for name, url in pages.items():
             results[name] = run(name, uncached_port, url)
-        for name in ("article", "developing story", "home", "section p1"):
+        for name in CACHED:
             results[f"{name} (cached)"] = run(
                 f"{name} (cached)", cached_port, pages[name]
             )
@@ -354,12 +361,18 @@ def main():
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
 
+    def baseline_of(name):
+        """The baseline returning as many bytes as this page (the article's for
+        the beacon and the baselines themselves)."""
+        page = name.replace(" (cached)", "").replace(" (1 client)", "")
+        return f"baseline {kilobytes(sizes.get(page, sizes['article']))} KB"
+
     # Each page's figures are the median over the runs; its ratio to the baseline
-    # is taken within each run (same minute, same machine), then the median and
-    # the range of those ratios are reported.
+    # of its size is taken within each run (same minute, same machine), then the
+    # median and the range of those ratios are reported.
     summary = {}
     for name in runs[0]:
-        ratios = [run[name]["rps"] / run["baseline"]["rps"] for run in runs]
+        ratios = [run[name]["rps"] / run[baseline_of(name)]["rps"] for run in runs]
         summary[name] = {
             "rps": median(run[name]["rps"] for run in runs),
             "p50_ms": median(run[name]["p50_ms"] for run in runs),
@@ -395,12 +408,14 @@ def main():
         verdicts[label] = ok
         print(f"{'PASS' if ok else 'MISS'}  {label} (measured {measured})")
 
-    for label, (page, minimum) in TARGETS.items():
-        row = summary[page]
+    for label, (names, minimum) in TARGETS.items():
+        worst = min(names, key=lambda name: summary[name]["ratio"])
+        row = summary[worst]
         verdict(
             label,
             row["ratio"] >= minimum,
-            f"{row['ratio']:.3f}x, runs {row['ratio_min']:.3f}-{row['ratio_max']:.3f}",
+            f"{row['ratio']:.3f}x{f' for {worst}' if len(names) > 1 else ''},"
+            f" runs {row['ratio_min']:.3f}-{row['ratio_max']:.3f}",
         )
     search = summary["search (1 client)"]
     verdict(

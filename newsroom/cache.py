@@ -36,7 +36,11 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.cache import (
+    patch_cache_control,
+    patch_vary_headers,
+    set_response_etag,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -262,6 +266,9 @@ class PageCacheMiddleware:
         if is_shareable(response):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
+            # Hashed once here rather than by ConditionalGetMiddleware on every hit.
+            if not response.has_header("ETag"):
+                set_response_etag(response)
             try:
                 cache.set(key, response, page_timeout())
                 if shared:
