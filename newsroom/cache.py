@@ -152,46 +152,60 @@ def current_generation():
 
 class LocalPages:
     """A worker's own copy of the shared cache's hottest pages, in front of Redis:
-    the generation is read from Redis at most every `generation_seconds`, and up to
-    `size` pages are kept, pickled, least recently used out first, so a worker's
-    memory stays flat whatever the archive. Used only with a shared cache."""
+    the generation is read from Redis at most every `generation_seconds`; pages are
+    kept pickled, no longer than in the shared cache, and at most `size` of them and
+    `max_bytes` in all, least recently used out first, so a worker's memory stays
+    flat whatever the archive. Used only with a shared cache."""
 
-    def __init__(self, size=256, generation_seconds=1.0):
+    def __init__(self, size=256, max_bytes=32 * 1024 * 1024, generation_seconds=1.0):
         self.size = size
+        self.max_bytes = max_bytes
         self.generation_seconds = generation_seconds
         self.lock = threading.Lock()
         self.forget()
 
     def forget(self):
-        self.generation = None
-        self.read_at = float("-inf")
-        self.pages = OrderedDict()
+        with self.lock:
+            self.generation = None
+            self.read_at = float("-inf")
+            self.pages = OrderedDict()  # key: (expires at, pickled response)
+            self.bytes = 0
 
     def current_generation(self):
         now = time.monotonic()
         if now - self.read_at >= self.generation_seconds:
             generation = current_generation()
+            if generation != self.generation:
+                self.forget()
             with self.lock:
-                if generation != self.generation:
-                    self.pages.clear()
                 self.generation, self.read_at = generation, now
         return self.generation
 
     def get(self, key):
         with self.lock:
-            data = self.pages.get(key)
-            if data is None:
+            found = self.pages.get(key)
+            if found is None:
+                return None
+            if time.monotonic() >= found[0]:
+                self._drop(key)
                 return None
             self.pages.move_to_end(key)
-        return pickle.loads(data)  # noqa: S301 (our own pages, from our own cache)
+        return pickle.loads(found[1])  # noqa: S301 (our own pages, from our own cache)
 
-    def set(self, key, response):
+    def set(self, key, response, timeout):
         data = pickle.dumps(response, pickle.HIGHEST_PROTOCOL)
+        if len(data) > self.max_bytes:
+            return
         with self.lock:
-            self.pages[key] = data
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            if key in self.pages:
+                self._drop(key)
+            self.pages[key] = (time.monotonic() + timeout, data)
+            self.bytes += len(data)
+            while len(self.pages) > self.size or self.bytes > self.max_bytes:
+                self._drop(next(iter(self.pages)))
+
+    def _drop(self, key):
+        self.bytes -= len(self.pages.pop(key)[1])
 
 
 local_pages = LocalPages()
@@ -251,7 +265,7 @@ class PageCacheMiddleware:
                 if cached is None:
                     cached = cache.get(key)
                     if cached is not None:
-                        local_pages.set(key, cached)
+                        local_pages.set(key, cached, page_timeout())
             else:
                 key = page_key(current_generation(), request)
                 cached = cache.get(key)
@@ -272,7 +286,7 @@ class PageCacheMiddleware:
             try:
                 cache.set(key, response, page_timeout())
                 if shared:
-                    local_pages.set(key, response)
+                    local_pages.set(key, response, page_timeout())
             except Exception:  # noqa: BLE001
                 logger.warning("Page cache unavailable; %s not stored.", request.path)
             response["X-Cache"] = "miss"

@@ -269,20 +269,33 @@ def test_a_worker_keeps_hot_pages_in_memory_and_rereads_the_generation_each_seco
     cache.clear()
 
 
-def test_a_workers_page_memory_is_bounded():
+def test_a_workers_page_memory_is_bounded(monkeypatch):
     from django.http import HttpResponse
 
-    from newsroom.cache import LocalPages
+    from newsroom import cache as page_cache
 
-    pages = LocalPages(size=3)
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    pages = page_cache.LocalPages(size=3)
     for n in range(10):
-        pages.set(f"page-{n}", HttpResponse(f"page {n}"))
+        pages.set(f"page-{n}", HttpResponse(f"page {n}"), timeout=60)
     assert list(pages.pages) == ["page-7", "page-8", "page-9"]
     pages.get("page-7")  # used: kept longest
-    pages.set("page-10", HttpResponse("page 10"))
+    pages.set("page-10", HttpResponse("page 10"), timeout=60)
     assert list(pages.pages) == ["page-9", "page-7", "page-10"]
     assert pages.get("page-10").content == b"page 10"
     assert pages.get("page-1") is None
+    # Bytes count too: one big page pushes the others out.
+    big = page_cache.LocalPages(max_bytes=200_000)
+    big.set("small", HttpResponse("x"), timeout=60)
+    big.set("large", HttpResponse("x" * 199_600), timeout=60)
+    assert list(big.pages) == ["large"]
+    big.set("too large", HttpResponse("x" * 300_000), timeout=60)
+    assert "too large" not in big.pages
+    # And no page outlives its time in the shared cache.
+    clock[0] += 60
+    assert pages.get("page-10") is None
+    assert "page-10" not in pages.pages
 
 
 @pytest.mark.django_db
