@@ -74,21 +74,11 @@ class HomeView(PublishedMixin, ListView):
         front = list(context["articles"])
         published = super().get_queryset().defer(*LIST_DEFERRED)
         sections = list(Section.objects.all())
-        # One query: a short index scan per section, however long the archive.
-        blocks = [
-            published.filter(section=section)
-            .exclude(pk__in=[article.pk for article in front])
-            .order_by("-published_at", "-pk")[: self.per_section]
-            for section in sections
-        ]
-        newest = {section.pk: [] for section in sections}
-        if blocks:
-            for article in blocks[0].union(*blocks[1:], all=True):
-                newest[article.section_id].append(article)
+        newest = Article.objects.newest_by_section(
+            self.per_section, exclude=[article.pk for article in front]
+        )
         for section in sections:
-            section.newest = sorted(
-                newest[section.pk], key=lambda a: (a.published_at, a.pk), reverse=True
-            )
+            section.newest = newest.get(section.pk, [])
         context.update(
             lead=front[0] if front else None,
             articles=front[1:],

@@ -116,6 +116,32 @@ def test_front_page_hides_drafts_and_scheduled_stories(client):
     assert "Tomorrow&#x27;s story" not in page
 
 
+def test_newest_by_section_agrees_with_published(client):
+    """The front page's section blocks come from one raw query: it must show what
+    Article.objects.published() would, newest first, and nothing else."""
+    from articles.models import Article
+
+    sections = SectionFactory.create_batch(3)
+    same_time = days_ago(3)
+    for section in sections[:2]:
+        ArticleFactory.create_batch(2, section=section, published_at=same_time)
+        ArticleFactory.create_batch(3, section=section)
+        DraftFactory(section=section)
+        ArticleFactory(section=section, published_at=days_ago(-1))  # scheduled
+        ArticleFactory(section=section, status="unpublished")
+    left_out = Article.objects.published().filter(section=sections[0]).first()
+    newest = Article.objects.newest_by_section(4, exclude=[left_out.pk])
+    for section in sections[:2]:
+        expected = list(
+            Article.objects.published()
+            .filter(section=section)
+            .exclude(pk=left_out.pk)
+            .order_by("-published_at", "-pk")[:4]
+        )
+        assert newest[section.pk] == expected
+    assert sections[2].pk not in newest
+
+
 def test_front_page_without_stories_says_so(client):
     response = client.get(reverse("articles:home"))
     assert "No stories have been published yet." in response.content.decode()
