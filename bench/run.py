@@ -468,9 +468,9 @@ def main():
     if soak:
         print(
             f"soak: {options.soak} s of the uncached article at"
-            f" {soak['rps']:.1f} req/s; uncached workers' RSS MiB"
-            f" {rss_start['uncached']} at start,"
-            f" {rss_soaked} at the end"
+            f" {soak['rps']:.1f} req/s; its workers' RSS MiB:"
+            f" {rss_start['uncached']} cold, {rss_end['uncached']} after the runs,"
+            f" {rss_soaked} after the soak"
         )
     print(f"cache for the cached run: {'Redis' if redis else 'local memory'}")
 
