@@ -121,13 +121,17 @@ def database_url():
         bench_url = (
             f"postgres://{params['USER']}@{quote(params['HOST'], safe='')}/{BENCH_DB}"
         )
-    with psycopg2.connect(dbname="postgres", **connect) as connection:
+    # Not `with connection:`, which opens a transaction (psycopg2 2.9), and CREATE
+    # DATABASE refuses to run inside one.
+    connection = psycopg2.connect(dbname="postgres", **connect)
+    try:
         connection.autocommit = True
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
             if cursor.fetchone() is None:
                 cursor.execute(f"CREATE DATABASE {BENCH_DB}")
-    connection.close()
+    finally:
+        connection.close()
     return bench_url
 
 
@@ -230,7 +234,8 @@ def pick_pages(env):
     developing = archive.filter(developing=True).order_by("-published_at", "pk").first()
     section = Section.objects.filter(slug__startswith="archive-").first()
     in_section = archive.filter(section=section).order_by("-published_at", "-pk")
-    deep = in_section[min(5000, in_section.count() - 1)]
+    # 5,000 stories back, or as far back as a small archive still fills a page.
+    deep = in_section[max(0, min(5000, in_section.count() - 21))]
     variant = AppealVariant.objects.select_related("appeal").first()
     pages = {
         "article": article.get_absolute_url(),
