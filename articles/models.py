@@ -839,9 +839,11 @@ class Article(models.Model):
             first_published_at=self.first_published_at or when,
         )
         if when <= now:
-            # The stories closest to this one choose again, so they link to it.
-            neighbours = self.find_related_ids()
-            Article.objects.filter(pk__in=neighbours).update(related_ids=None)
+            # Chosen now rather than by the first reader; and the stories closest to
+            # this one choose again, so they link to it.
+            self.related_ids = self.find_related_ids()
+            Article.objects.filter(pk=self.pk).update(related_ids=self.related_ids)
+            Article.objects.filter(pk__in=self.related_ids).update(related_ids=None)
 
     def unpublish(self, by):
         self._require_publisher(by)

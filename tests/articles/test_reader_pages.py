@@ -504,6 +504,8 @@ def test_publishing_a_story_makes_its_neighbours_choose_again(client, big_articl
     draft = DraftFactory(section=big_article.section, dek="A dek", body="<p>Body</p>")
     draft.tags.set(big_article.tags.all())
     draft.publish(by=editor)
+    draft.refresh_from_db()
+    assert big_article.pk in draft.related_ids  # chosen at publish time
     big_article.refresh_from_db()
     assert big_article.related_ids is None
     page = client.get(big_article.get_absolute_url()).content.decode()
