@@ -248,7 +248,7 @@ def pick_pages(env):
     }
     # Queries as the tests pin them: without the per-worker appeals memo (which
     # saves one query on most requests).
-    settings.APPEAL_MEMO_SECONDS = 0
+    settings.WORKER_MEMO_SECONDS = 0
     client = Client()
     queries, sizes = {}, {}
     for name, url in pages.items():

@@ -9,13 +9,10 @@ it has one rule per position up to MAX_CANDIDATES (a test checks the two agree).
 """
 
 import copy
-import threading
-import time
 
-from django.conf import settings
 from django.urls import reverse
 
-from newsroom import cache as page_cache
+from newsroom.memo import memo
 
 from .models import AppealVariant, Placement
 
@@ -101,43 +98,21 @@ class PageAppeals:
 
 
 class Candidates:
-    """The variants each kind of page may show, kept by each worker for
-    APPEAL_MEMO_SECONDS: building that one query costs a page about as much as
-    all its other queries together, and its answer is the same for every page of a
-    kind (the same slots; for a story, the same section, developing flag and
-    no-appeals flag). Forgotten at once when this process changes content, and
-    when the page cache's generation moves on (a change anywhere, with Redis), so
-    a page is never cached with older appeals than its generation promises; else a
-    change made elsewhere shows within those seconds, as do campaign totals."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.kept = {}
+    """The variants each kind of page may show (the same slots; for a story, the
+    same section, developing flag and no-appeals flag), from the worker's memo
+    (newsroom.memo): building that one query costs a page about as much as all its
+    other queries together. Each page gets its own copies to number."""
 
     def get(self, placements, article=None):
-        seconds = settings.APPEAL_MEMO_SECONDS
-        if not seconds:
-            return list(AppealVariant.objects.for_page(placements, article))
         shape = None
         if article is not None:
             shape = (article.no_appeals, article.developing, article.section_id)
-        key = (frozenset(placements), shape)
-        version = (page_cache.local_changes, page_cache.local_pages.generation)
-        now = time.monotonic()
-        with self.lock:
-            found = self.kept.get(key)
-        if found is None or found[0] != version or now - found[1] >= seconds:
-            variants = list(AppealVariant.objects.for_page(placements, article))
-            with self.lock:
-                self.kept[key] = (version, now, variants)
-        else:
-            variants = found[2]
+        variants = memo.get(
+            ("appeals", frozenset(placements), shape),
+            lambda: list(AppealVariant.objects.for_page(placements, article)),
+        )
         # Each page numbers its own copies (PageAppeals sets variant.n).
         return [copy.copy(variant) for variant in variants]
-
-    def forget(self):
-        with self.lock:
-            self.kept.clear()
 
 
 candidates = Candidates()

@@ -148,9 +148,9 @@ else:
 # PAGE_CACHE_LOCAL_SECONDS with the per-process cache. 0 turns page caching off.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
 PAGE_CACHE_LOCAL_SECONDS = 5
-# How long a worker keeps the donation appeals each kind of page may show
-# (donations.slots.Candidates); 0 reads them for every page.
-APPEAL_MEMO_SECONDS = 2
+# How long a worker keeps what is the same for every page of a kind (newsroom.memo):
+# the donation appeals it may show, the masthead and footer; 0 turns it off.
+WORKER_MEMO_SECONDS = 2
 # How long a CDN or micro-cache in front may keep a reader page (s-maxage), also
 # used for stale-while-revalidate. Browsers always revalidate (max-age=0 + ETag).
 READER_PAGE_MAX_AGE = int(env("READER_PAGE_MAX_AGE", "30"))

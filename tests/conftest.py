@@ -21,7 +21,7 @@ def _empty_cache(settings):
     from newsroom.cache import local_pages
 
     settings.PAGE_CACHE_SECONDS = 0
-    settings.APPEAL_MEMO_SECONDS = 0
+    settings.WORKER_MEMO_SECONDS = 0
     cache.clear()
     local_pages.forget()
     yield

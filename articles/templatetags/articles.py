@@ -1,13 +1,17 @@
 import json
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.template.loader import render_to_string
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from articles import search, structured_data
 from articles.models import Section, absolute_url
 from articles.richtext import insert_after_paragraphs, sanitize
+from newsroom.memo import memo
 
 register = template.Library()
 
@@ -67,10 +71,41 @@ def json_ld(data):
     )
 
 
+# The masthead and the footer are the same on every page but for which navigation
+# link is marked current: each worker renders them once per language and current
+# link (newsroom.memo), which spares every page a query and thirty URL lookups.
+NAV_CURRENT = {"latest", "section", "quotes", "donate"}
+
+
+@register.simple_tag(takes_context=True)
+def site_header(context):
+    """The masthead, search box and section navigation."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    here = match.url_name if match and match.url_name in NAV_CURRENT else None
+    here_slug = match.kwargs.get("slug") if here == "section" else None
+    return memo.get(
+        ("site-header", get_language(), here, here_slug),
+        lambda: render_to_string(
+            "includes/header.html",
+            {
+                "sections": list(Section.objects.all()),
+                "here": here,
+                "here_slug": here_slug,
+                "SITE_NAME": settings.SITE_NAME,
+            },
+        ),
+    )
+
+
 @register.simple_tag
-def nav_sections():
-    """The sections, for the site's navigation: one query."""
-    return list(Section.objects.all())
+def site_footer():
+    return memo.get(
+        ("site-footer", get_language()),
+        lambda: render_to_string(
+            "includes/footer.html", {"SITE_NAME": settings.SITE_NAME}
+        ),
+    )
 
 
 @register.filter
