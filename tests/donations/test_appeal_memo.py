@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from donations import slots
+from donations.models import AppealVariant
 from newsroom import memo as memo_module
 from newsroom.memo import memo
-from donations.models import AppealVariant
 from tests.factories import (
     AppealFactory,
     AppealVariantFactory,
