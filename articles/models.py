@@ -1,3 +1,4 @@
+import functools
 import re
 
 import reversion
@@ -12,7 +13,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Length
 from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
@@ -32,7 +33,7 @@ RELATED_ON_PAGE = 3
 RELATED_KEPT = 6
 # Columns a list of stories does not show (for_list): the body, the search document
 # (larger still) and the related stories.
-LIST_DEFERRED = ("body", "search_vector", "related_ids")
+LIST_DEFERRED = ("body", "search_vector", "related_ids", "story_parts")
 
 
 def format_local(moment):
@@ -46,6 +47,24 @@ def absolute_url(url):
     if not url or url.startswith(("http://", "https://", "//", "mailto:")):
         return url
     return settings.SITE_URL + (url if url.startswith("/") else f"/{url}")
+
+
+@functools.lru_cache(maxsize=8192)
+def _remembered_reverse(viewname, kwargs, *where):
+    return reverse(viewname, kwargs=dict(kwargs))
+
+
+def url_for(viewname, **kwargs):
+    """reverse(), remembered: a list page links to dozens of stories, sections and
+    authors, and the URL of one never changes while the URL configuration and
+    script prefix stay the same (they are part of the key)."""
+    return _remembered_reverse(
+        viewname,
+        tuple(sorted(kwargs.items())),
+        settings.ROOT_URLCONF,
+        get_urlconf(),
+        get_script_prefix(),
+    )
 
 
 def body_image_alts(html):
@@ -100,7 +119,7 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"slug": self.slug})
+        return url_for("articles:section", slug=self.slug)
 
 
 class Tag(models.Model):
@@ -126,7 +145,7 @@ class Tag(models.Model):
             self.articles.all().update_search_vectors()
 
     def get_absolute_url(self):
-        return reverse("articles:tag", kwargs={"slug": self.slug})
+        return url_for("articles:tag", slug=self.slug)
 
 
 class Image(models.Model):
@@ -260,7 +279,7 @@ class Author(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("articles:author", kwargs={"slug": self.slug})
+        return url_for("articles:author", slug=self.slug)
 
 
 class Status(models.TextChoices):
@@ -286,7 +305,8 @@ class ArticleQuerySet(models.QuerySet):
         articles = Article.objects.raw(
             """
             SELECT a.* FROM articles_section s CROSS JOIN LATERAL (
-                SELECT id, headline, slug, section_id, published_at, created_at
+                SELECT id, headline, slug, section_id, published_at, created_at,
+                    card_parts, parts_generation
                 FROM articles_article
                 WHERE section_id = s.id AND status = %s AND published_at <= %s
                     AND NOT id = ANY(%s)
@@ -336,6 +356,12 @@ class ArticleQuerySet(models.QuerySet):
             .defer(*deferred)
         )
 
+    def for_cards(self):
+        """A list of stories shown by their stored teaser parts (articles.parts):
+        one query, with nothing joined or prefetched; pass the stories through
+        articles.parts.with_cards(), which renders those whose parts are not kept."""
+        return self.defer(*LIST_DEFERRED)
+
     def update_search_vectors(self):
         """Rebuild the search document of these articles in one UPDATE. Article.save()
         and tag changes call it; after a bulk .update() of headlines, deks or bodies,
@@ -355,7 +381,16 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
 
 
-@reversion.register(follow=["bylines"], exclude=["search_vector", "related_ids"])
+@reversion.register(
+    follow=["bylines"],
+    exclude=[
+        "search_vector",
+        "related_ids",
+        "card_parts",
+        "story_parts",
+        "parts_generation",
+    ],
+)
 class Article(models.Model):
     headline = models.CharField(_("headline"), max_length=200)
     slug = models.SlugField(
@@ -496,6 +531,12 @@ class Article(models.Model):
     # The related stories chosen for this one, best first (related_articles); empty
     # (None) until a reader first asks, and again after any save or tag change.
     related_ids = ArrayField(models.BigIntegerField(), null=True, editable=False)
+    # The story's teaser and the unchanging parts of its page, rendered once
+    # (articles.parts) and forgotten by the database whenever anything they show
+    # changes (migration 0012), which also moves parts_generation on.
+    card_parts = models.JSONField(null=True, editable=False)
+    story_parts = models.JSONField(null=True, editable=False)
+    parts_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -559,14 +600,12 @@ class Article(models.Model):
 
     def get_absolute_url(self, view="articles:detail"):
         day = timezone.localdate(self.published_at or self.created_at or timezone.now())
-        return reverse(
+        return url_for(
             view,
-            kwargs={
-                "year": day.year,
-                "month": f"{day.month:02d}",
-                "day": f"{day.day:02d}",
-                "slug": self.slug,
-            },
+            year=day.year,
+            month=f"{day.month:02d}",
+            day=f"{day.day:02d}",
+            slug=self.slug,
         )
 
     def get_republish_url(self):
@@ -735,12 +774,13 @@ class Article(models.Model):
 
     @cached_property
     def related_articles(self):
-        """Up to three published stories related to this one, with their bylines,
-        in two small queries. Which ones is decided once and kept in related_ids:
-        saving the story or changing its tags forgets the choice, publishing it
-        makes its neighbours choose again, and the first reader after that pays
-        for the count (a few milliseconds). A kept story that is later unpublished
-        simply drops out: more are kept than shown."""
+        """Up to three published stories related to this one, in one small query
+        (their teasers are stored: articles.parts.with_cards). Which ones is
+        decided once and kept in related_ids: saving the story or changing its
+        tags forgets the choice, publishing it makes its neighbours choose again,
+        and the first reader after that pays for the count (a few milliseconds).
+        A kept story that is later unpublished simply drops out: more are kept
+        than shown."""
         ids = self.related_ids
         if ids is None:
             ids = self.find_related_ids()
@@ -748,7 +788,7 @@ class Article(models.Model):
             self.related_ids = ids
         if not ids:
             return []
-        found = Article.objects.published().filter(pk__in=ids).for_list()
+        found = Article.objects.published().filter(pk__in=ids).for_cards()
         by_pk = {article.pk: article for article in found}
         return [by_pk[pk] for pk in ids if pk in by_pk][:RELATED_ON_PAGE]
 

@@ -222,15 +222,17 @@ def paragraph_ends(html):
     return [end for tag, end in _TopLevelBlocks(html).blocks if tag == "p"]
 
 
-def insert_after_paragraphs(html, insertions):
+def insert_after_paragraphs(html, insertions, ends=None):
     """Insert HTML fragments after paragraph N of sanitized `html`.
 
     `insertions` is an iterable of (n, fragment). n counts top-level paragraphs from
     1; 0 puts the fragment first; a number past the last paragraph puts it at the end.
     Fragments for the same place keep their order. The fragments are trusted markup
-    rendered by our own templates; `html` is sanitized body HTML.
+    rendered by our own templates; `html` is sanitized body HTML, and `ends` its
+    paragraph_ends() when they are known already.
     """
-    ends = paragraph_ends(html)
+    if ends is None:
+        ends = paragraph_ends(html)
     placed = sorted(
         (
             0 if n <= 0 else ends[n - 1] if n <= len(ends) else len(html),

@@ -114,6 +114,12 @@ def correction(item):
 
 def news_article(article):
     """A story as schema.org NewsArticle. Reads what for_page() prefetches."""
+    return with_story_events(news_article_base(article), article)
+
+
+def news_article_base(article):
+    """What of news_article() changes only when the story or what it shows does:
+    kept with the story's stored parts (articles.parts)."""
     url = absolute_url(article.get_absolute_url())
     data = {
         "@context": "https://schema.org",
@@ -140,11 +146,16 @@ def news_article(article):
         data["keywords"] = tags
     if article.licence_url:
         data["license"] = article.licence_url
+    return data
+
+
+def with_story_events(data, article):
+    """`data` with what appears by itself as time passes: the story's published
+    corrections and, for live coverage, its updates (a LiveBlogPosting)."""
+    data = dict(data)
     if article.shown_corrections:
         data["correction"] = [correction(c) for c in article.shown_corrections]
     if article.developing or (article.coverage_started_at and article.shown_updates):
-        # A story told through updates is a LiveBlogPosting while it is covered, and
-        # keeps its updates, with the end of coverage, once concluded.
         data["@type"] = "LiveBlogPosting"
         data["coverageStartTime"] = (
             article.coverage_started_at or article.published_at

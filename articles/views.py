@@ -29,10 +29,9 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
-from . import pagination, search, share_images
+from . import pagination, parts, search, share_images, structured_data
 from .images import make_renditions, process_upload
 from .models import (
-    LIST_DEFERRED,
     UPDATES_ON_PAGE,
     Article,
     Author,
@@ -67,22 +66,25 @@ class HomeView(PublishedMixin, ListView):
     per_section = 3
 
     def get_queryset(self):
-        return super().get_queryset().for_list()[: self.latest_count + 1]
+        return super().get_queryset().for_cards()[: self.latest_count + 1]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         front = list(context["articles"])
-        published = super().get_queryset().defer(*LIST_DEFERRED)
+        published = super().get_queryset().for_cards()
         sections = list(Section.objects.all())
         newest = Article.objects.newest_by_section(
             self.per_section, exclude=[article.pk for article in front]
         )
+        developing = list(published.developing()[:5])
+        in_sections = [article for stories in newest.values() for article in stories]
+        parts.with_cards(front + developing + in_sections)
         for section in sections:
             section.newest = newest.get(section.pk, [])
         context.update(
             lead=front[0] if front else None,
             articles=front[1:],
-            developing=list(published.developing().select_related("section")[:5]),
+            developing=developing,
             section_blocks=[section for section in sections if section.newest],
         )
         return context
@@ -98,8 +100,11 @@ class ArticleDetailView(PublishedMixin, DetailView):
         has_session = settings.SESSION_COOKIE_NAME in self.request.COOKIES
         if has_session and self.request.user.has_perm("articles.view_article"):
             # Staff preview drafts, scheduled and unpublished articles at their URL.
+            self.loaded = True
             return Article.objects.for_page()
-        return super().get_queryset().for_page()
+        # Readers: the row alone, whose stored parts (articles.parts) hold the rest.
+        self.loaded = False
+        return super().get_queryset().defer("body", "search_vector", "card_parts")
 
     def get(self, request, *args, **kwargs):
         try:
@@ -120,16 +125,33 @@ class ArticleDetailView(PublishedMixin, DetailView):
         # with the wrong date still finds the story, at its one canonical address.
         if request.path != self.object.get_absolute_url():
             return redirect(self.object, permanent=True)
+        response = self.render_story(self.object, loaded=self.loaded)
         preview = not self.object.is_published()
-        response = self.render_to_response(
-            self.get_context_data(object=self.object, preview=preview)
-        )
         if preview:
             add_never_cache_headers(response)
             response["X-Robots-Tag"] = "noindex"
         elif self.object.developing:
             response.shared_max_age = settings.DEVELOPING_PAGE_MAX_AGE
         return response
+
+    def story_context(self, article, loaded):
+        """The context of a story's page: its stored parts (articles.parts) and
+        what changes by itself."""
+        story, self.object = parts.story(article, loaded=loaded)
+        preview = not self.object.is_published()
+        data = None
+        if not preview:
+            data = structured_data.with_story_events(story["ld"], self.object)
+        return self.get_context_data(
+            object=self.object,
+            preview=preview,
+            story=story,
+            structured_data=data,
+            related=parts.with_cards(self.object.related_articles),
+        )
+
+    def render_story(self, article, loaded):
+        return self.render_to_response(self.story_context(article, loaded))
 
 
 def preview_link_for(article):
@@ -153,9 +175,7 @@ def preview(request, token):
     article = get_object_or_404(Article.objects.for_page(), pk=data.get("article"))
     view = ArticleDetailView(object=article)
     view.setup(request)
-    response = view.render_to_response(
-        view.get_context_data(object=article, preview=not article.is_published())
-    )
+    response = view.render_story(article, loaded=True)
     response["X-Robots-Tag"] = "noindex"
     return response
 
@@ -202,7 +222,7 @@ class StoryListView(PublishedMixin, ListView):
     empty_is_not_found = False
 
     def get_queryset(self):
-        return super().get_queryset().for_list()
+        return super().get_queryset().for_cards()
 
     def get_empty_message(self):
         return ""
@@ -234,6 +254,7 @@ class StoryListView(PublishedMixin, ListView):
             allow_empty=not self.empty_is_not_found,
             empty_message=self.get_empty_message(),
         )
+        page.object_list = parts.with_cards(page.object_list)
         return None, page, page.object_list, page.has_other_pages()
 
     def get(self, request, *args, **kwargs):

@@ -318,7 +318,7 @@ class AppealAdmin(admin.ModelAdmin):
             article = Article.objects.for_page().get(pk=article_id)
             view = ArticleDetailView(object=article)
             view.setup(request)
-            context = view.get_context_data(object=article, preview=False)
+            context = view.story_context(article, loaded=True)
             template = "donations/appeal_preview.html"
             notice["reasons"] = appeal.reasons_not_shown_on(article)
         context["appeal_preview"] = PageAppeals.for_preview(variant, placement, article)

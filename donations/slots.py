@@ -30,8 +30,13 @@ PAGE_ORDER = [
 
 
 class PageAppeals:
-    def __init__(self, variants, placements, article=None, preview=False):
+    def __init__(
+        self, variants, placements, article=None, preview=False, rendered=None
+    ):
         self.placements = set(placements)
+        # What the slots render to: shared by every page of a kind for as long as
+        # the memo keeps its appeals (Candidates), as they number them alike.
+        self.rendered = {} if rendered is None else rendered
         self.article = article
         self.preview = preview
         order = {placement: index for index, placement in enumerate(PAGE_ORDER)}
@@ -58,7 +63,8 @@ class PageAppeals:
     def for_page(cls, placements, article=None):
         if not placements:
             return cls([], placements, article)
-        return cls(candidates.get(placements, article), placements, article)
+        variants, rendered = candidates.get(placements, article)
+        return cls(variants, placements, article, rendered=rendered)
 
     @classmethod
     def for_preview(cls, variant, placement, article=None):
@@ -66,6 +72,13 @@ class PageAppeals:
         an admin to see how it looks."""
         variant.appeal.placement = placement
         return cls([variant], [placement], article, preview=True)
+
+    def render_once(self, key, render):
+        """render()'s answer, kept for every page of this kind (see __init__)."""
+        found = self.rendered.get(key)
+        if found is None:
+            found = self.rendered[key] = render()
+        return found
 
     def in_slot(self, placement):
         return [v for v in self.variants if v.appeal.placement == placement]
@@ -84,7 +97,10 @@ class PageAppeals:
         data = {
             "article": self.article.pk if self.article else None,
             "beacon": reverse("donations:event"),
-            "appeals": [appeal.rules(variants) for appeal, variants in self.appeals()],
+            "appeals": self.render_once(
+                "rules",
+                lambda: [appeal.rules(variants) for appeal, variants in self.appeals()],
+            ),
         }
         if self.preview and self.variants:
             variant = self.variants[0]
@@ -101,18 +117,19 @@ class Candidates:
     """The variants each kind of page may show (the same slots; for a story, the
     same section, developing flag and no-appeals flag), from the worker's memo
     (newsroom.memo): building that one query costs a page about as much as all its
-    other queries together. Each page gets its own copies to number."""
+    other queries together. Each page gets its own copies to number, and the
+    dictionary where pages of the kind keep what their slots render to."""
 
     def get(self, placements, article=None):
         shape = None
         if article is not None:
             shape = (article.no_appeals, article.developing, article.section_id)
-        variants = memo.get(
+        variants, rendered = memo.get(
             ("appeals", frozenset(placements), shape),
-            lambda: list(AppealVariant.objects.for_page(placements, article)),
+            lambda: (list(AppealVariant.objects.for_page(placements, article)), {}),
         )
         # Each page numbers its own copies (PageAppeals sets variant.n).
-        return [copy.copy(variant) for variant in variants]
+        return [copy.copy(variant) for variant in variants], rendered
 
 
 candidates = Candidates()

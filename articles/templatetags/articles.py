@@ -8,9 +8,9 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
-from articles import search, structured_data
+from articles import parts, search, structured_data
 from articles.models import Section, absolute_url
-from articles.richtext import insert_after_paragraphs, sanitize
+from articles.richtext import sanitize
 from newsroom.memo import memo
 
 register = template.Library()
@@ -29,30 +29,38 @@ def rich_text(value):
     return mark_safe(sanitize(str(value)))  # noqa: S308 (sanitized on the line itself)
 
 
-@register.simple_tag(takes_context=True)
-def article_body(context, article, extra=()):
+@register.simple_tag
+def story_body(story, extra=()):
     """
-    The article's body, sanitized, with its pull quotes and any other fragments
-    placed after their paragraphs.
+    The story's body from its stored parts (articles.parts), sanitized again as it
+    is shown, with its pull quotes and any other fragments placed after their
+    paragraphs.
 
     `extra` is a list of (paragraph number, HTML) pairs rendered by our own templates,
     such as inline donation appeals ({% inline_appeals article as appeals %} from the
     donations app); the page passes them in, so neither app imports the other. A
     pull quote comes before an appeal placed after the same paragraph.
-
-    Pull quotes come from `article.pull_quotes.all()`, which
-    Article.objects.for_page() prefetches with their quotes and speakers.
     """
-    pull_quote = context.template.engine.get_template(
-        "articles/includes/_pull_quote.html"
-    )
-    fragments = [
-        (item.after_paragraph, pull_quote.render(context.new({"pull_quote": item})))
-        for item in article.pull_quotes.all()
-    ]
-    return mark_safe(  # noqa: S308 (sanitized body, fragments from our templates)
-        insert_after_paragraphs(sanitize(article.body), fragments + list(extra or ()))
-    )
+    return parts.story_body(story, extra)
+
+
+@register.simple_tag
+def teaser(article, heading="h2", image=False, hide_section=False):
+    """A story in a list, from its stored teaser parts: the view passes its stories
+    through articles.parts.with_cards() first."""
+    return parts.teaser(article, heading, image, hide_section)
+
+
+@register.simple_tag
+def card_part(article, name):
+    """One stored teaser part: "link" (the headline, linked), "date", "updated"."""
+    return parts.card_part(article, name)
+
+
+@register.simple_tag
+def lead(article):
+    """The front page's lead story (the picture large, loaded first)."""
+    return parts.lead(article)
 
 
 # json.dumps leaves these as they are; inside <script> they could end the element
@@ -118,12 +126,6 @@ def absolute(url):
 def highlight(marked):
     """Search text marked by the database as HTML: escaped, matches in <mark>."""
     return search.highlight(marked)
-
-
-@register.simple_tag
-def news_article_data(article):
-    """The article's NewsArticle structured data, for {% json_ld %}."""
-    return structured_data.news_article(article)
 
 
 @register.simple_tag

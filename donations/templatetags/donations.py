@@ -6,7 +6,7 @@ Appeal slots for the reader site.
     {% endblock %}
     {% appeal "top" %}
     {% inline_appeals article as appeal_inserts %}
-    {% article_body article appeal_inserts %}
+    {% story_body story appeal_inserts %}
 
 `appeal_head` goes in <head>: it finds every appeal that may show on the page (one
 query, however many there are) and writes their rules as JSON followed by the inline
@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -100,31 +101,42 @@ def appeal_cards(variants, placement):
     return cards
 
 
-@register.inclusion_tag("donations/includes/_slot.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def appeal(context, placement):
     """Every candidate for a slot, hidden until the <head> script picks one."""
     page = page_appeals(context)
-    variants = page.in_slot(placement) if page else []
-    return {"cards": appeal_cards(variants, placement)}
+    if page is None:
+        return ""
+    return page.render_once(
+        ("slot", placement),
+        lambda: render_slot(page.in_slot(placement), placement),
+    )
+
+
+def render_slot(variants, placement):
+    if not variants:
+        return ""
+    return render_to_string(
+        "donations/includes/_slot.html",
+        {"cards": appeal_cards(variants, placement)},
+    )
 
 
 @register.simple_tag(takes_context=True)
 def inline_appeals(context, article):
-    """(paragraph, HTML) pairs for {% article_body %}: each inline appeal's
+    """(paragraph, HTML) pairs for {% story_body %}: each inline appeal's
     variants together after the paragraph the appeal asks for."""
     page = page_appeals(context)
     if page is None or page.article is None or page.article.pk != article.pk:
         return []
-    slot = context.template.engine.get_template("donations/includes/_slot.html")
-    inserts = []
-    for appeal_, variants in page.appeals():
-        if appeal_.placement != Placement.INLINE:
-            continue
-        html = slot.render(
-            context.new({"cards": appeal_cards(variants, Placement.INLINE)})
-        )
-        inserts.append((appeal_.paragraph, html))
-    return inserts
+    return page.render_once(
+        "inline",
+        lambda: [
+            (appeal_.paragraph, render_slot(variants, Placement.INLINE))
+            for appeal_, variants in page.appeals()
+            if appeal_.placement == Placement.INLINE
+        ],
+    )
 
 
 @register.inclusion_tag("donations/includes/_progress.html")

@@ -31,17 +31,23 @@ pytestmark = pytest.mark.django_db
 # Every page: the sections of the site's menu, and the donation appeals that may
 # show on it (donations app).
 EVERY_PAGE = 2
-# The front stories + their bylines; the sections + their newest stories (one
-# UNION); developing stories.
-HOME_QUERIES = EVERY_PAGE + 5
-# The section (tag, author); stories + their bylines.
-LIST_QUERIES = EVERY_PAGE + 3
-LATEST_QUERIES = EVERY_PAGE + 2
-# Stories + bylines; stories per month.
-YEAR_QUERIES = EVERY_PAGE + 3
-# The article with its section and picture; bylines; tags; updates (two);
-# corrections; pull quotes; related stories + their bylines.
-ARTICLE_QUERIES = EVERY_PAGE + 9
+# Stories show from the parts kept on them (articles.parts). The first reader after
+# a change renders and keeps them, whatever their number: for a list, the stories
+# with their bylines, and one write (COLD_LIST); for a story's page, its rows (the
+# story, bylines, tags, pinned updates, corrections, pull quotes), whether it has
+# updates or corrections, and one write (COLD_STORY).
+COLD_LIST = 3
+COLD_STORY = 8
+# The front stories; the sections; their newest stories (one query); developing
+# stories.
+HOME_QUERIES = EVERY_PAGE + 4
+# The section (tag, author); the stories.
+LIST_QUERIES = EVERY_PAGE + 2
+LATEST_QUERIES = EVERY_PAGE + 1
+# Stories; stories per month.
+YEAR_QUERIES = EVERY_PAGE + 2
+# The article; its related stories.
+ARTICLE_QUERIES = EVERY_PAGE + 2
 
 
 def queries_for(client, url):
@@ -153,12 +159,14 @@ def test_front_page_query_count_does_not_grow_with_the_archive(
     sections = SectionFactory.create_batch(2)
     for section in sections:
         ArticleFactory(section=section)
+    assert queries_for(client, reverse("articles:home")) == HOME_QUERIES + COLD_LIST
     assert queries_for(client, reverse("articles:home")) == HOME_QUERIES
     for section in [*sections, *SectionFactory.create_batch(3)]:
         ArticleFactory.create_batch(
             6, section=section, authors=AuthorFactory.create_batch(3)
         )
     ArticleFactory.create_batch(3, developing=True)
+    assert queries_for(client, reverse("articles:home")) == HOME_QUERIES + COLD_LIST
     with django_assert_num_queries(HOME_QUERIES):
         response = client.get(reverse("articles:home"))
     assert len(response.context["section_blocks"]) == 5
@@ -196,9 +204,11 @@ def test_section_page_of_twenty_stories_costs_the_same_as_of_one(
 ):
     section = SectionFactory()
     ArticleFactory(section=section)
+    assert queries_for(client, section.get_absolute_url()) == LIST_QUERIES + COLD_LIST
     assert queries_for(client, section.get_absolute_url()) == LIST_QUERIES
     for _ in range(19):
         ArticleFactory(section=section, authors=AuthorFactory.create_batch(5))
+    assert queries_for(client, section.get_absolute_url()) == LIST_QUERIES + COLD_LIST
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(section.get_absolute_url())
     assert len(response.context["articles"]) == 20
@@ -210,6 +220,7 @@ def test_tag_page_lists_stories_with_the_tag(client, django_assert_num_queries):
     for article in tagged:
         article.tags.add(tag)
     ArticleFactory(headline="Not about floods")
+    assert queries_for(client, tag.get_absolute_url()) == LIST_QUERIES + COLD_LIST
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(tag.get_absolute_url())
     assert set(response.context["articles"]) == set(tagged)
@@ -229,6 +240,7 @@ def test_author_page_shows_bio_photo_and_their_stories(
         3, authors=[author, *AuthorFactory.create_batch(2)]
     )
     ArticleFactory(headline="Someone else's story")
+    client.get(author.get_absolute_url())  # keeps the teasers
     with django_assert_num_queries(LIST_QUERIES):
         response = client.get(author.get_absolute_url())
     assert set(response.context["articles"]) == set(theirs)
@@ -241,6 +253,7 @@ def test_author_page_shows_bio_photo_and_their_stories(
 
 def test_latest_page_lists_every_story(client, django_assert_num_queries):
     ArticleFactory.create_batch(5)
+    client.get(reverse("articles:latest"))  # keeps the teasers
     with django_assert_num_queries(LATEST_QUERIES):
         response = client.get(reverse("articles:latest"))
     assert len(response.context["articles"]) == 5
@@ -311,6 +324,7 @@ def test_a_page_deep_in_the_archive_costs_what_the_first_costs(
 ):
     stories = [ArticleFactory(published_at=days_ago(n)) for n in range(60)]
     url = reverse("articles:latest") + "?before=" + str(Cursor.of(stories[49]))
+    client.get(url)  # keeps the teasers
     with django_assert_num_queries(LATEST_QUERIES) as captured:
         response = client.get(url)
     assert list(response.context["articles"]) == stories[50:]
@@ -372,6 +386,7 @@ def test_month_and_year_archives(client, django_assert_num_queries):
     april = ArticleFactory(published_at=local(2024, 4, 30))
     ArticleFactory(published_at=local(2023, 12, 31))
     assert list(client.get("/2024/03/").context["articles"]) == [march]
+    client.get("/2024/")  # keeps the teasers
     with django_assert_num_queries(YEAR_QUERIES):
         response = client.get("/2024/")
     assert list(response.context["articles"]) == [april, march]
@@ -415,8 +430,10 @@ def test_article_page_query_count_is_fixed_for_a_big_story(
     client, big_article, django_assert_num_queries
 ):
     url = big_article.get_absolute_url()
-    # The first reader also chooses the related stories, once: count and keep.
-    assert queries_for(client, url) == ARTICLE_QUERIES + 2
+    # The first reader renders and keeps the story's parts and its related
+    # stories' teasers, and chooses the related stories (count and keep), once.
+    cold = ARTICLE_QUERIES + COLD_STORY + COLD_LIST + 2
+    assert queries_for(client, url) == cold
     with django_assert_num_queries(ARTICLE_QUERIES):
         response = client.get(url)
     assert response.status_code == 200
@@ -424,7 +441,7 @@ def test_article_page_query_count_is_fixed_for_a_big_story(
     section = SectionFactory()
     small, neighbour = ArticleFactory.create_batch(2, section=section)
     small.tags.add(TagFactory())
-    client.get(small.get_absolute_url())
+    assert queries_for(client, small.get_absolute_url()) == cold
     assert queries_for(client, small.get_absolute_url()) == ARTICLE_QUERIES
     assert small.related_articles == [neighbour]
 

@@ -1,0 +1,260 @@
+"""
+Stored parts of each story: its teaser, and the parts of its page that change only
+when the story or what it shows changes.
+
+Rendering a story's page from its rows costs a dozen queries and hundreds of template
+lookups (its authors, tags, section, pictures, pull quotes, structured data), and
+the answer is the same until one of those rows changes. So the first page that
+needs them renders them with the ordinary templates (_card_parts.html,
+_story_parts.html) and keeps them on the story's row (Article.card_parts and
+story_parts); later pages put them together with what does change by itself
+(updates, corrections, appeals, related stories).
+
+Keeping them right is the database's job, not the code's: triggers (migration 0012)
+forget a story's parts whenever anything they show changes, by whatever path (the
+admin, a bulk update, an SQL import), and move its `parts_generation` on. A render
+is stored only if the generation is still the one it started from, so a render that
+raced a change is dropped rather than kept. Parts also carry the version of the
+templates, code and settings they were rendered with (version()): after a deploy
+each story renders again when it is first asked for.
+"""
+
+import functools
+import hashlib
+import json
+import re
+
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.models import Exists, OuterRef
+from django.template.loader import get_template, render_to_string
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+
+from . import structured_data
+from .models import Article, Correction, Update
+from .richtext import insert_after_paragraphs, paragraph_ends, sanitize
+
+PART = re.compile(r"<!--part:(\w+)-->")
+CARD_TEMPLATE = "articles/includes/_card_parts.html"
+LEAD_TEMPLATE = "articles/includes/_lead.html"
+STORY_TEMPLATE = "articles/includes/_story_parts.html"
+HTML_STORY_PARTS = ("meta", "header", "figure", "footer")
+HEADINGS = {"h2", "h3"}
+
+
+@functools.cache
+def _code_digest():
+    """The templates and code parts are rendered with, as of this process."""
+    digest = hashlib.blake2b(digest_size=8)
+    app = settings.BASE_DIR / "articles"
+    sources = [
+        *sorted((settings.BASE_DIR / "templates" / "articles").rglob("*.html")),
+        *sorted(app.glob("*.py")),
+        *sorted((app / "templatetags").glob("*.py")),
+    ]
+    for path in sources:
+        digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=16)
+def _version(*inputs):
+    return hashlib.blake2b(repr(inputs).encode(), digest_size=8).hexdigest()
+
+
+def version():
+    """Parts rendered under another version are rendered again."""
+    return _version(
+        _code_digest(),
+        get_language(),
+        settings.TIME_ZONE,
+        settings.SITE_NAME,
+        settings.SITE_URL,
+        settings.MEDIA_URL,
+        settings.STATIC_URL,
+    )
+
+
+def fresh(parts):
+    return parts is not None and parts.get("v") == version()
+
+
+def split(html):
+    """{name: HTML} from a template's output marked with <!--part:NAME-->."""
+    pieces = PART.split(html)
+    return {
+        name: text.strip()
+        for name, text in zip(pieces[1::2], pieces[2::2], strict=True)
+    }
+
+
+def store(article, field, parts):
+    """Keep parts on the story, unless it changed since it was read."""
+    Article.objects.filter(
+        pk=article.pk, parts_generation=article.parts_generation
+    ).update(**{field: parts})
+
+
+# Teasers ------------------------------------------------------------------------
+
+
+def render_card(article):
+    """The teaser parts of a story loaded by for_list(), and its front-page lead."""
+    context = {"article": article}
+    parts = split(render_to_string(CARD_TEMPLATE, context))
+    parts["lead"] = render_to_string(LEAD_TEMPLATE, context).strip()
+    parts["v"] = version()
+    return parts
+
+
+def with_cards(articles):
+    """The stories, each with fresh teaser parts: those whose parts are missing or
+    out of date are rendered (two queries for all of them) and stored."""
+    articles = list(articles)
+    stale = [article for article in articles if not fresh(article.card_parts)]
+    if stale:
+        loaded = Article.objects.filter(pk__in=[a.pk for a in stale]).for_list()
+        by_pk = {article.pk: article for article in loaded}
+        rendered = {}
+        for article in stale:
+            full = by_pk[article.pk]
+            if full.pk not in rendered:
+                rendered[full.pk] = (full.pk, full.parts_generation, render_card(full))
+            article.card_parts = rendered[full.pk][2]
+        store_cards(list(rendered.values()))
+    return articles
+
+
+def store_cards(rendered):
+    """store() for many teasers, in one statement: [(pk, generation, parts)]."""
+    rows = ", ".join(["(%s, %s, %s::jsonb)"] * len(rendered))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE articles_article a SET card_parts = v.parts
+            FROM (VALUES {rows}) v (id, generation, parts)
+            WHERE a.id = v.id AND a.parts_generation = v.generation
+            """,
+            [
+                value
+                for pk, generation, parts in rendered
+                for value in (pk, generation, json.dumps(parts))
+            ],
+        )
+
+
+def teaser(article, heading="h2", image=False, hide_section=False):
+    """A story in a list, from its teaser parts (see with_cards): the heading level
+    ("h2" or "h3"), with its picture or not, without its section's name on the
+    section's own page."""
+    if heading not in HEADINGS:
+        raise ValueError(f"teaser heading must be one of {sorted(HEADINGS)}")
+    card = article.card_parts
+    picture = card["image"] if image else ""
+    return mark_safe(  # noqa: S308 (parts rendered by our templates, escaped there)
+        "".join(
+            [
+                '<article class="teaser teaser--with-image">'
+                if picture
+                else '<article class="teaser">',
+                '\n  <div class="teaser__text">\n    ',
+                "" if hide_section else card["kicker"],
+                f'\n    <{heading} class="teaser__headline">',
+                card["link"],
+                f"</{heading}>\n    ",
+                card["dek"],
+                "\n    ",
+                card["meta"],
+                "\n  </div>\n  ",
+                picture,
+                "\n</article>",
+            ]
+        )
+    )
+
+
+def card_part(article, name):
+    return mark_safe(article.card_parts[name])  # noqa: S308 (our own template)
+
+
+def lead(article):
+    return card_part(article, "lead")
+
+
+# Story pages --------------------------------------------------------------------
+
+
+def render_story(article):
+    """The stored parts of a story's page, from a story loaded by for_page()."""
+    context = {
+        "article": article,
+        "SITE_NAME": settings.SITE_NAME,
+        "SITE_URL": settings.SITE_URL,
+    }
+    parts = split(render_to_string(STORY_TEMPLATE, context))
+    body = sanitize(article.body)
+    pull_quote = get_template("articles/includes/_pull_quote.html")
+    events = (
+        Article.objects.filter(pk=article.pk)
+        .annotate(
+            has_updates=Exists(Update.objects.filter(article=OuterRef("pk"))),
+            has_corrections=Exists(Correction.objects.filter(article=OuterRef("pk"))),
+        )
+        .values("has_updates", "has_corrections")
+        .first()
+    ) or {"has_updates": True, "has_corrections": True}
+    parts.update(
+        body=body,
+        ends=paragraph_ends(body),
+        pull_quotes=[
+            [item.after_paragraph, pull_quote.render({"pull_quote": item}).strip()]
+            for item in article.pull_quotes.all()
+        ],
+        # A string: a JSON column would not keep the order of its keys.
+        ld=json.dumps(
+            structured_data.news_article_base(article) if article.published_at else {},
+            cls=DjangoJSONEncoder,
+            ensure_ascii=False,
+        ),
+        v=version(),
+        **events,
+    )
+    return parts
+
+
+def story(article, loaded=False):
+    """The stored parts of a story's page, as (parts, article): rendered and stored
+    first if they are missing or out of date, from the story loaded again with
+    for_page() unless `loaded` says it was. The article returned is the one to
+    show (the full one, when it had to be loaded)."""
+    parts = article.story_parts
+    if not fresh(parts):
+        if not loaded:
+            article = Article.objects.for_page().get(pk=article.pk)
+        parts = render_story(article)
+        store(article, "story_parts", parts)
+    if not parts["has_updates"]:
+        # Nothing to read: no story part has ever been posted.
+        article.pinned_updates = []
+        article.__dict__["_recent_updates"] = []
+    if not parts["has_corrections"]:
+        article.visible_corrections = []
+    shown = dict(parts, ld=json.loads(parts["ld"]))
+    for name in HTML_STORY_PARTS:
+        shown[name] = mark_safe(parts[name])  # noqa: S308 (rendered by our templates)
+    return shown, article
+
+
+def story_body(parts, extra=()):
+    """The story's body, sanitized again as it is shown, with its pull quotes and
+    any other fragments (inline appeals) after their paragraphs. A pull quote comes
+    before an appeal placed after the same paragraph."""
+    body = sanitize(parts["body"])
+    ends = parts["ends"] if body == parts["body"] else paragraph_ends(body)
+    insertions = [*map(tuple, parts["pull_quotes"]), *(extra or ())]
+    return mark_safe(  # noqa: S308 (sanitized body, fragments from our templates)
+        insert_after_paragraphs(body, insertions, ends)
+    )

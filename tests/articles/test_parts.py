@@ -1,0 +1,203 @@
+"""Stored parts of stories (articles.parts, migration 0012): a story's teaser and
+the unchanging parts of its page are rendered once, kept on its row, and forgotten
+by the database whenever anything they show changes, by any path; a page built from
+them is the page built from the rows."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles import parts
+from articles.models import (
+    Article,
+    Author,
+    Byline,
+    Image,
+    Quote,
+    Section,
+    Speaker,
+    Tag,
+)
+from tests.factories import (
+    ArticleFactory,
+    AuthorFactory,
+    CorrectionFactory,
+    ImageFactory,
+    PullQuoteFactory,
+    SectionFactory,
+    TagFactory,
+    UpdateFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(article):
+    row = Article.objects.values("card_parts", "story_parts", "parts_generation")
+    return row.get(pk=article.pk)
+
+
+def shown(client, article):
+    """The story's page and a list showing it, so both kinds of parts are kept."""
+    page = client.get(article.get_absolute_url())
+    listing = client.get("/latest/")
+    assert page.status_code == listing.status_code == 200
+    return page.content.decode(), listing.content.decode()
+
+
+@pytest.fixture
+def story(client):
+    image = ImageFactory(alt_text="The council chamber")
+    article = ArticleFactory(headline="Council passes the budget", featured_image=image)
+    article.tags.set([TagFactory(name="Budget")])
+    PullQuoteFactory(article=article)
+    shown(client, article)
+    kept = stored(article)
+    assert parts.fresh(kept["card_parts"]) and parts.fresh(kept["story_parts"])
+    return article
+
+
+def test_a_story_page_is_the_same_from_its_rows_and_from_its_parts(client, story):
+    from_parts = shown(client, story)
+    Article.objects.filter(pk=story.pk).update(card_parts=None, story_parts=None)
+    from_rows = shown(client, story)
+    assert from_parts == from_rows
+    page, listing = from_parts
+    assert "Council passes the budget" in page and "Budget" in page
+    assert 'class="pull-quote"' in page and "The council chamber" in page
+    assert "Council passes the budget" in listing
+
+
+def test_kept_parts_spare_the_page_its_queries(client, story):
+    url = story.get_absolute_url()
+    with CaptureQueriesContext(connection) as warm:
+        client.get(url)
+    Article.objects.filter(pk=story.pk).update(story_parts=None)
+    with CaptureQueriesContext(connection) as cold:
+        client.get(url)
+    assert len(warm) < len(cold) - 4
+    tables = " ".join(q["sql"] for q in warm)
+    for table in ("articles_byline", "articles_tag", "articles_pullquote"):
+        assert table not in tables
+
+
+def forgets(story, change):
+    before = stored(story)["parts_generation"]
+    change()
+    after = stored(story)
+    assert after["card_parts"] is None and after["story_parts"] is None
+    assert after["parts_generation"] > before
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        "save",
+        "bulk headline",
+        "author renamed",
+        "byline added",
+        "byline removed",
+        "tag renamed",
+        "tag added",
+        "tag removed",
+        "section renamed",
+        "image alt text",
+        "quote edited",
+        "speaker renamed",
+        "pull quote removed",
+        "update posted",
+        "correction posted",
+    ],
+)
+def test_whatever_a_story_shows_changing_forgets_its_parts(story, change):
+    author = story.authors.get()
+    changes = {
+        "save": lambda: Article.objects.get(pk=story.pk).save(),
+        "bulk headline": lambda: Article.objects.filter(pk=story.pk).update(
+            headline="Council passes a smaller budget"
+        ),
+        "author renamed": lambda: Author.objects.filter(pk=author.pk).update(
+            name="Ana Reporter"
+        ),
+        "byline added": lambda: Byline.objects.create(
+            article=story, author=AuthorFactory(), position=5
+        ),
+        "byline removed": lambda: Byline.objects.filter(article=story).delete(),
+        "tag renamed": lambda: Tag.objects.filter(name="Budget").update(name="Budgets"),
+        "tag added": lambda: story.tags.add(TagFactory()),
+        "tag removed": lambda: story.tags.clear(),
+        "section renamed": lambda: Section.objects.filter(pk=story.section_id).update(
+            name="City Hall"
+        ),
+        "image alt text": lambda: Image.objects.filter(
+            pk=story.featured_image_id
+        ).update(alt_text="The chamber, full"),
+        "quote edited": lambda: Quote.objects.update(text="We will, and we did."),
+        "speaker renamed": lambda: Speaker.objects.update(name="The Mayor"),
+        "pull quote removed": lambda: story.pull_quotes.all().delete(),
+        "update posted": lambda: UpdateFactory(article=story),
+        "correction posted": lambda: CorrectionFactory(article=story),
+    }
+    forgets(story, changes[change])
+
+
+def test_what_a_story_does_not_show_leaves_its_parts(story):
+    other = ArticleFactory()
+    kept = stored(story)
+    Article.objects.filter(pk=story.pk).update(related_ids=[other.pk])
+    Section.objects.filter(pk=other.section_id).update(name="Elsewhere")
+    Author.objects.exclude(bylines__article=story).update(name="Someone else")
+    assert stored(story) == kept
+
+
+def test_a_render_that_raced_a_change_is_not_kept(story):
+    article = Article.objects.for_page().get(pk=story.pk)
+    Author.objects.update(name="Renamed meanwhile")
+    parts.store(article, "story_parts", parts.render_story(article))
+    assert stored(story)["story_parts"] is None
+
+
+def test_a_form_opened_before_a_change_does_not_write_old_parts_back(story):
+    opened = Article.objects.get(pk=story.pk)  # holds the parts as they were
+    Author.objects.update(name="Renamed meanwhile")
+    opened.save()
+    assert stored(story)["story_parts"] is None
+
+
+def test_the_page_shows_a_change_made_behind_the_orms_back(client, story):
+    Author.objects.update(name="Ana Reporter")
+    Section.objects.filter(pk=story.section_id).update(name="City Hall")
+    page, listing = shown(client, story)
+    assert "Ana Reporter" in page and "City Hall" in page
+    assert "Ana Reporter" in listing
+
+
+def test_parts_from_other_templates_or_settings_are_rendered_again(
+    client, story, settings
+):
+    settings.SITE_NAME = "The Springfield Ledger"
+    assert not parts.fresh(stored(story)["story_parts"])
+    page, _listing = shown(client, story)
+    assert 'content="The Springfield Ledger"' in page
+    assert parts.fresh(stored(story)["story_parts"])
+
+
+def test_a_teaser_heading_is_h2_or_h3(story):
+    story.card_parts = stored(story)["card_parts"]
+    assert "<h3" in parts.teaser(story, heading="h3")
+    with pytest.raises(ValueError, match="heading"):
+        parts.teaser(story, heading='h2 onclick="x"')
+
+
+def test_lists_read_kept_teasers_in_one_query(client):
+    section = SectionFactory()
+    for _ in range(12):
+        ArticleFactory(section=section, authors=[AuthorFactory(), AuthorFactory()])
+    url = section.get_absolute_url()
+    client.get(url)
+    with CaptureQueriesContext(connection) as warm:
+        response = client.get(url)
+    assert response.status_code == 200
+    stories = [q for q in warm if "articles_article" in q["sql"]]
+    assert len(stories) == 1
+    assert not [q for q in warm if "articles_byline" in q["sql"]]
