@@ -21,6 +21,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from newsroom.memo import memo
+
 from . import search, share_images
 from .fields import RichTextField
 from .images import make_renditions
@@ -102,6 +104,14 @@ LICENCE_URLS = {
 }
 
 
+class SectionQuerySet(models.QuerySet):
+    def in_menu(self):
+        """The sections in the site's order, as the worker remembers them for a
+        moment (newsroom.memo): every page's navigation shows them. Shared: do not
+        change them."""
+        return memo.get(("sections",), lambda: list(self.model.objects.all()))
+
+
 class Section(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
@@ -109,6 +119,8 @@ class Section(models.Model):
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Sections are listed by this number.")
     )
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -289,37 +301,85 @@ class Status(models.TextChoices):
     UNPUBLISHED = "unpublished", _("Unpublished")
 
 
+# published() in SQL, for the few hot queries written by hand (front_page,
+# reader_page, related_articles): the ORM spends three times as long building and
+# reading a query as PostgreSQL spends answering it. A test holds them together.
+PUBLISHED_SQL = "status = %s AND published_at <= %s"
+
+
+def published_params():
+    return [Status.PUBLISHED, timezone.now()]
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """The one definition of what readers may see. A scheduled article is
         published with a future time: it appears on its own when the time comes."""
         return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
 
-    def newest_by_section(self, per_section, exclude=()):
-        """The newest published stories of every section, `per_section` each, as
-        {section id: [articles, newest first]}, in one query that reads a few rows
-        of the (section, published_at) index per section whatever the archive
-        holds. A LATERAL join, which the ORM cannot write; a UNION of one query per
-        section costs the page ten times as much to build. The WHERE clause is
-        published() (a test holds the two together)."""
-        articles = Article.objects.raw(
-            """
-            SELECT a.* FROM articles_section s CROSS JOIN LATERAL (
-                SELECT id, headline, slug, section_id, published_at, created_at,
-                    card_parts, parts_generation
-                FROM articles_article
-                WHERE section_id = s.id AND status = %s AND published_at <= %s
-                    AND NOT id = ANY(%s)
-                ORDER BY published_at DESC, id DESC
-                LIMIT %s
+    def reader_page(self, slug):
+        """The published story at `slug` as its page needs it, or None: every
+        column but those its stored parts stand for (articles.parts)."""
+        columns = ", ".join(
+            field.column
+            for field in Article._meta.concrete_fields
+            if field.name not in ("body", "search_vector", "card_parts")
+        )
+        found = Article.objects.raw(
+            f"SELECT {columns} FROM articles_article"
+            f" WHERE slug = %s AND {PUBLISHED_SQL}",
+            [slug, *published_params()],
+        )
+        return next(iter(found), None)
+
+    def front_page(self, latest, developing, per_section):
+        """The front page's stories in one query, whatever the archive holds, as
+        {"latest": [...], "developing": [...], "sections": {section id: [...]}},
+        each newest first: the `latest` newest stories; the `developing` newest
+        developing ones; and the `per_section` newest of every section that are not
+        among the latest, read from a few rows of the (section, published_at)
+        index per section (a LATERAL join, which the ORM cannot write). Stories
+        carry what their teasers need (articles.parts.with_cards)."""
+        columns = (
+            "id, headline, slug, section_id, published_at, created_at,"
+            " updated_materially_at, card_parts, parts_generation"
+        )
+        order = "ORDER BY published_at DESC, id DESC"
+        rows = Article.objects.raw(
+            f"""
+            WITH latest AS (
+                SELECT {columns} FROM articles_article
+                WHERE {PUBLISHED_SQL} {order} LIMIT %s
+            )
+            SELECT 'latest' AS kind, * FROM latest
+            UNION ALL (
+                SELECT 'developing', {columns} FROM articles_article
+                WHERE developing AND {PUBLISHED_SQL} {order} LIMIT %s
+            )
+            UNION ALL
+            SELECT 'section', a.* FROM articles_section s CROSS JOIN LATERAL (
+                SELECT {columns} FROM articles_article
+                WHERE section_id = s.id AND {PUBLISHED_SQL}
+                    AND id NOT IN (SELECT id FROM latest)
+                {order} LIMIT %s
             ) a
             """,
-            [Status.PUBLISHED, timezone.now(), list(exclude), per_section],
+            [
+                *published_params(),
+                latest,
+                *published_params(),
+                developing,
+                *published_params(),
+                per_section,
+            ],
         )
-        newest = {}
-        for article in articles:
-            newest.setdefault(article.section_id, []).append(article)
-        return newest
+        front = {"latest": [], "developing": [], "sections": {}}
+        for article in rows:
+            if article.kind == "section":
+                front["sections"].setdefault(article.section_id, []).append(article)
+            else:
+                front[article.kind].append(article)
+        return front
 
     def for_page(self):
         """Everything an article page shows, in a fixed number of queries whatever
@@ -788,7 +848,11 @@ class Article(models.Model):
             self.related_ids = ids
         if not ids:
             return []
-        found = Article.objects.published().filter(pk__in=ids).for_cards()
+        found = Article.objects.raw(
+            "SELECT id, slug, published_at, created_at, card_parts, parts_generation"
+            f" FROM articles_article WHERE id = ANY(%s) AND {PUBLISHED_SQL}",
+            [ids, *published_params()],
+        )
         by_pk = {article.pk: article for article in found}
         return [by_pk[pk] for pk in ids if pk in by_pk][:RELATED_ON_PAGE]
 

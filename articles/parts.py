@@ -29,7 +29,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.template.loader import get_template, render_to_string
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from . import structured_data
@@ -78,8 +78,10 @@ def version():
     )
 
 
-def fresh(parts):
-    return parts is not None and parts.get("v") == version()
+def fresh(parts, current=None):
+    """Whether parts were rendered under the current version (pass it when
+    asking for many)."""
+    return parts is not None and parts.get("v") == (current or version())
 
 
 def split(html):
@@ -111,10 +113,12 @@ def render_card(article):
 
 
 def with_cards(articles):
-    """The stories, each with fresh teaser parts: those whose parts are missing or
-    out of date are rendered (two queries for all of them) and stored."""
+    """The stories, each with fresh teaser parts in `card` (name: HTML): those
+    whose parts are missing or out of date are rendered (two queries for all of
+    them) and stored (one more)."""
     articles = list(articles)
-    stale = [article for article in articles if not fresh(article.card_parts)]
+    current = version()
+    stale = [a for a in articles if not fresh(a.card_parts, current)]
     if stale:
         loaded = Article.objects.filter(pk__in=[a.pk for a in stale]).for_list()
         by_pk = {article.pk: article for article in loaded}
@@ -125,6 +129,11 @@ def with_cards(articles):
                 rendered[full.pk] = (full.pk, full.parts_generation, render_card(full))
             article.card_parts = rendered[full.pk][2]
         store_cards(list(rendered.values()))
+    for article in articles:
+        # Rendered by our templates, which escaped what they show.
+        article.card = {
+            name: SafeString(html) for name, html in article.card_parts.items()
+        }
     return articles
 
 
@@ -152,7 +161,7 @@ def teaser(article, heading="h2", image=False, hide_section=False):
     section's own page."""
     if heading not in HEADINGS:
         raise ValueError(f"teaser heading must be one of {sorted(HEADINGS)}")
-    card = article.card_parts
+    card = article.card
     picture = card["image"] if image else ""
     return mark_safe(  # noqa: S308 (parts rendered by our templates, escaped there)
         "".join(
@@ -174,14 +183,6 @@ def teaser(article, heading="h2", image=False, hide_section=False):
             ]
         )
     )
-
-
-def card_part(article, name):
-    return mark_safe(article.card_parts[name])  # noqa: S308 (our own template)
-
-
-def lead(article):
-    return card_part(article, "lead")
 
 
 # Story pages --------------------------------------------------------------------

@@ -56,36 +56,35 @@ class PublishedMixin:
         return Article.objects.published()
 
 
-class HomeView(PublishedMixin, ListView):
+class HomeView(TemplateView):
     """The front page: the lead story, the latest, developing stories, and the
-    newest from each section, in the same few queries whatever the archive holds."""
+    newest from each section, in one query whatever the archive holds."""
 
     template_name = "articles/home.html"
-    context_object_name = "articles"
     latest_count = 6
     per_section = 3
 
-    def get_queryset(self):
-        return super().get_queryset().for_cards()[: self.latest_count + 1]
-
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        front = list(context["articles"])
-        published = super().get_queryset().for_cards()
-        sections = list(Section.objects.all())
-        newest = Article.objects.newest_by_section(
-            self.per_section, exclude=[article.pk for article in front]
+        front = Article.objects.front_page(
+            self.latest_count + 1, developing=5, per_section=self.per_section
         )
-        developing = list(published.developing()[:5])
-        in_sections = [article for stories in newest.values() for article in stories]
-        parts.with_cards(front + developing + in_sections)
-        for section in sections:
-            section.newest = newest.get(section.pk, [])
+        latest, developing, blocks = (
+            front["latest"],
+            front["developing"],
+            front["sections"],
+        )
+        in_blocks = [story for block in blocks.values() for story in block]
+        parts.with_cards(latest + developing + in_blocks)
         context.update(
-            lead=front[0] if front else None,
-            articles=front[1:],
+            lead=latest[0] if latest else None,
+            articles=latest[1:],
             developing=developing,
-            section_blocks=[section for section in sections if section.newest],
+            section_blocks=[
+                (section, blocks[section.pk])
+                for section in Section.objects.in_menu()
+                if section.pk in blocks
+            ],
         )
         return context
 
@@ -94,17 +93,27 @@ class ArticleDetailView(PublishedMixin, DetailView):
     context_object_name = "article"
     template_name = "articles/article_detail.html"
 
-    def get_queryset(self):
+    def is_staff(self):
         # Only a request with a session can be staff: looking at the user of every
         # reader's request would make the page vary by cookie, and uncacheable.
         has_session = settings.SESSION_COOKIE_NAME in self.request.COOKIES
-        if has_session and self.request.user.has_perm("articles.view_article"):
+        return has_session and self.request.user.has_perm("articles.view_article")
+
+    def get_queryset(self):
+        if self.is_staff():
             # Staff preview drafts, scheduled and unpublished articles at their URL.
-            self.loaded = True
             return Article.objects.for_page()
+        return super().get_queryset()
+
+    def get_object(self, queryset=None):
+        self.loaded = self.is_staff()
+        if self.loaded:
+            return super().get_object(queryset)
         # Readers: the row alone, whose stored parts (articles.parts) hold the rest.
-        self.loaded = False
-        return super().get_queryset().defer("body", "search_vector", "card_parts")
+        article = Article.objects.reader_page(self.kwargs["slug"])
+        if article is None:
+            raise Http404(_("No article found matching the query"))
+        return article
 
     def get(self, request, *args, **kwargs):
         try:

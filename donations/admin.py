@@ -301,7 +301,6 @@ class AppealAdmin(admin.ModelAdmin):
         if placement == Placement.HOME:
             view = HomeView()
             view.setup(request)
-            view.object_list = view.get_queryset()
             context = view.get_context_data()
             template = "donations/appeal_preview_home.html"
             article = None

@@ -51,18 +51,6 @@ def teaser(article, heading="h2", image=False, hide_section=False):
     return parts.teaser(article, heading, image, hide_section)
 
 
-@register.simple_tag
-def card_part(article, name):
-    """One stored teaser part: "link" (the headline, linked), "date", "updated"."""
-    return parts.card_part(article, name)
-
-
-@register.simple_tag
-def lead(article):
-    """The front page's lead story (the picture large, loaded first)."""
-    return parts.lead(article)
-
-
 # json.dumps leaves these as they are; inside <script> they could end the element
 # or open a comment, so they are written as \u escapes (as Django's json_script does).
 JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -97,7 +85,7 @@ def site_header(context):
         lambda: render_to_string(
             "includes/header.html",
             {
-                "sections": list(Section.objects.all()),
+                "sections": Section.objects.in_menu(),
                 "here": here,
                 "here_slug": here_slug,
                 "SITE_NAME": settings.SITE_NAME,

@@ -184,6 +184,7 @@ def test_parts_from_other_templates_or_settings_are_rendered_again(
 
 def test_a_teaser_heading_is_h2_or_h3(story):
     story.card_parts = stored(story)["card_parts"]
+    parts.with_cards([story])
     assert "<h3" in parts.teaser(story, heading="h3")
     with pytest.raises(ValueError, match="heading"):
         parts.teaser(story, heading='h2 onclick="x"')

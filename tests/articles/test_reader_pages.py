@@ -38,9 +38,9 @@ EVERY_PAGE = 2
 # updates or corrections, and one write (COLD_STORY).
 COLD_LIST = 3
 COLD_STORY = 8
-# The front stories; the sections; their newest stories (one query); developing
-# stories.
-HOME_QUERIES = EVERY_PAGE + 4
+# The front page's stories, latest, developing and by section (one query); the
+# sections (which the worker remembers with the menu when its memo is on).
+HOME_QUERIES = EVERY_PAGE + 2
 # The section (tag, author); the stories.
 LIST_QUERIES = EVERY_PAGE + 2
 LATEST_QUERIES = EVERY_PAGE + 1
@@ -106,7 +106,7 @@ def test_front_page_shows_developing_stories_and_section_blocks(client):
     )
     response = client.get(reverse("articles:home"))
     assert response.context["developing"] == [live]
-    blocks = {s.slug: s.newest for s in response.context["section_blocks"]}
+    blocks = {s.slug: stories for s, stories in response.context["section_blocks"]}
     # Stories already on the front page are not repeated in the section blocks.
     assert blocks["education"] == [school]
     shown = {response.context["lead"], *response.context["articles"]}
@@ -122,9 +122,11 @@ def test_front_page_hides_drafts_and_scheduled_stories(client):
     assert "Tomorrow&#x27;s story" not in page
 
 
-def test_newest_by_section_agrees_with_published(client):
-    """The front page's section blocks come from one raw query: it must show what
-    Article.objects.published() would, newest first, and nothing else."""
+def test_the_front_page_query_agrees_with_published(client):
+    """The front page's stories come from one hand-written query (front_page),
+    as do the story page and its related stories (reader_page, related_articles):
+    each must show what Article.objects.published() would, newest first, and
+    nothing else."""
     from articles.models import Article
 
     sections = SectionFactory.create_batch(3)
@@ -132,20 +134,28 @@ def test_newest_by_section_agrees_with_published(client):
     for section in sections[:2]:
         ArticleFactory.create_batch(2, section=section, published_at=same_time)
         ArticleFactory.create_batch(3, section=section)
+        ArticleFactory(section=section, developing=True, published_at=days_ago(5))
         DraftFactory(section=section)
+        DraftFactory(section=section, developing=True)
         ArticleFactory(section=section, published_at=days_ago(-1))  # scheduled
-        ArticleFactory(section=section, status="unpublished")
-    left_out = Article.objects.published().filter(section=sections[0]).first()
-    newest = Article.objects.newest_by_section(4, exclude=[left_out.pk])
+        ArticleFactory(section=section, status="unpublished", developing=True)
+    published = Article.objects.published().order_by("-published_at", "-pk")
+    front = Article.objects.front_page(3, developing=5, per_section=4)
+    assert front["latest"] == list(published[:3])
+    assert front["developing"] == list(published.filter(developing=True))
     for section in sections[:2]:
-        expected = list(
-            Article.objects.published()
-            .filter(section=section)
-            .exclude(pk=left_out.pk)
-            .order_by("-published_at", "-pk")[:4]
+        expected = published.filter(section=section).exclude(
+            pk__in=[a.pk for a in front["latest"]]
         )
-        assert newest[section.pk] == expected
-    assert sections[2].pk not in newest
+        assert front["sections"][section.pk] == list(expected[:4])
+    assert sections[2].pk not in front["sections"]
+    every = Article.objects.all()
+    shown = {a.slug for a in every if Article.objects.reader_page(a.slug)}
+    assert shown == {a.slug for a in published}
+    article = ArticleFactory()
+    article.related_ids = [a.pk for a in every]
+    assert {a.pk for a in article.related_articles} <= {a.pk for a in published}
+    assert len(article.related_articles) == 3
 
 
 def test_front_page_without_stories_says_so(client):
