@@ -283,7 +283,14 @@ class SectionView(StoryListView):
     template_name = "articles/section.html"
 
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        # From the sections the worker keeps for the menu (newsroom.memo).
+        slug = self.kwargs["slug"]
+        self.section = next(
+            (section for section in Section.objects.in_menu() if section.slug == slug),
+            None,
+        )
+        if self.section is None:
+            raise Http404(_("No section found matching the query"))
         return super().get_queryset().filter(section=self.section)
 
     def get_title(self):

@@ -202,3 +202,23 @@ def test_lists_read_kept_teasers_in_one_query(client):
     stories = [q for q in warm if "articles_article" in q["sql"]]
     assert len(stories) == 1
     assert not [q for q in warm if "articles_byline" in q["sql"]]
+
+
+def test_a_teaser_render_that_raced_a_change_is_not_kept(story):
+    loaded = Article.objects.for_list().get(pk=story.pk)
+    Section.objects.filter(pk=story.section_id).update(name="Renamed meanwhile")
+    parts.store_cards([(loaded.pk, loaded.parts_generation, parts.render_card(loaded))])
+    assert stored(story)["card_parts"] is None
+
+
+def test_the_front_page_keeps_the_teasers_of_every_story_it_shows(client):
+    sections = SectionFactory.create_batch(2)
+    for section in sections:
+        ArticleFactory.create_batch(4, section=section)
+    ArticleFactory(developing=True)
+    client.get("/")
+    shown = Article.objects.published()
+    assert all(parts.fresh(row["card_parts"]) for row in shown.values("card_parts"))
+    with CaptureQueriesContext(connection) as warm:
+        assert client.get("/").status_code == 200
+    assert not [q for q in warm if q["sql"].startswith("UPDATE")]

@@ -242,11 +242,12 @@ def test_article_page_query_count_is_the_same_with_0_and_5_pull_quotes(
         PullQuoteFactory(
             article=quoted, after_paragraph=n, quote__speaker__name=f"S{n}"
         )
-    # Article, bylines, tags, updates (two queries), corrections, pull quotes with
-    # their quotes and speakers, the page's donation appeals.
+    # The article, whose pull quotes (with their quotes and speakers) are in its
+    # stored parts (articles.parts); the page's donation appeals; the section menu.
+    # A story without updates or corrections does not look for them.
     for article in (bare, quoted):
-        client.get(article.get_absolute_url())  # chooses related stories: none
-        with django_assert_num_queries(9):  # +1: the section menu
+        client.get(article.get_absolute_url())  # keeps its parts; none related
+        with django_assert_num_queries(3):
             page = html(client.get(article.get_absolute_url()))
     assert page.count('<aside class="pull-quote">') == 5
 
