@@ -115,20 +115,25 @@ def render_card(article):
 def with_cards(articles):
     """The stories, each with fresh teaser parts in `card` (name: HTML): those
     whose parts are missing or out of date are rendered (two queries for all of
-    them) and stored (one more)."""
+    them) and stored (one more). A story deleted meanwhile is left out."""
     articles = list(articles)
     current = version()
     stale = [a for a in articles if not fresh(a.card_parts, current)]
     if stale:
         loaded = Article.objects.filter(pk__in=[a.pk for a in stale]).for_list()
         by_pk = {article.pk: article for article in loaded}
+        gone = {a.pk for a in stale} - by_pk.keys()
+        articles = [a for a in articles if a.pk not in gone]
         rendered = {}
         for article in stale:
-            full = by_pk[article.pk]
+            full = by_pk.get(article.pk)
+            if full is None:
+                continue
             if full.pk not in rendered:
                 rendered[full.pk] = (full.pk, full.parts_generation, render_card(full))
             article.card_parts = rendered[full.pk][2]
-        store_cards(list(rendered.values()))
+        if rendered:
+            store_cards(list(rendered.values()))
     for article in articles:
         # Rendered by our templates, which escaped what they show.
         article.card = {

@@ -75,7 +75,13 @@ class HomeView(TemplateView):
             front["sections"],
         )
         in_blocks = [story for block in blocks.values() for story in block]
-        parts.with_cards(latest + developing + in_blocks)
+        shown = {a.pk for a in parts.with_cards(latest + developing + in_blocks)}
+        latest = [story for story in latest if story.pk in shown]
+        developing = [story for story in developing if story.pk in shown]
+        blocks = {
+            section: [story for story in block if story.pk in shown]
+            for section, block in blocks.items()
+        }
         context.update(
             lead=latest[0] if latest else None,
             articles=latest[1:],
@@ -83,7 +89,7 @@ class HomeView(TemplateView):
             section_blocks=[
                 (section, blocks[section.pk])
                 for section in Section.objects.in_menu()
-                if section.pk in blocks
+                if blocks.get(section.pk)
             ],
         )
         return context

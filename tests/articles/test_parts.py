@@ -222,3 +222,10 @@ def test_the_front_page_keeps_the_teasers_of_every_story_it_shows(client):
     with CaptureQueriesContext(connection) as warm:
         assert client.get("/").status_code == 200
     assert not [q for q in warm if q["sql"].startswith("UPDATE")]
+
+
+def test_a_story_deleted_while_its_list_renders_is_left_out():
+    kept, gone = ArticleFactory.create_batch(2)
+    listed = list(Article.objects.for_cards().filter(pk__in=[kept.pk, gone.pk]))
+    gone.delete()
+    assert [a.pk for a in parts.with_cards(listed)] == [kept.pk]
