@@ -34,7 +34,7 @@ ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 RELATED_ON_PAGE = 3
 RELATED_KEPT = 6
 # Columns a list of stories does not show (for_list): the body, the search document
-# (larger still) and the related stories.
+# (larger still), the related stories and the stored parts of the story's page.
 LIST_DEFERRED = ("body", "search_vector", "related_ids", "story_parts")
 
 
