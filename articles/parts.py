@@ -25,6 +25,7 @@ import json
 import re
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Exists, OuterRef
@@ -75,6 +76,8 @@ def version():
         settings.SITE_URL,
         settings.MEDIA_URL,
         settings.STATIC_URL,
+        # The static files' names carry their hashes (the structured data's logo).
+        getattr(staticfiles_storage, "manifest_hash", ""),
     )
 
 
