@@ -10,13 +10,13 @@ _story_parts.html) and keeps them on the story's row (Article.card_parts and
 story_parts); later pages put them together with what does change by itself
 (updates, corrections, appeals, related stories).
 
-Keeping them right is the database's job, not the code's: triggers (migration 0012)
-forget a story's parts whenever anything they show changes, by whatever path (the
-admin, a bulk update, an SQL import), and move its `parts_generation` on. A render
-is stored only if the generation is still the one it started from, so a render that
-raced a change is dropped rather than kept. Parts also carry the version of the
-templates, code and settings they were rendered with (version()): after a deploy
-each story renders again when it is first asked for.
+Keeping them right is the database's job, not the code's: triggers (migrations
+0012, 0013) forget a story's parts whenever anything they show changes, by whatever
+path (the admin, a bulk update, an SQL import), and move its `parts_generation` on.
+A render is stored only if the generation is still the one it started from, so a
+render that raced a change is dropped rather than kept. Parts also carry the version
+of the templates, code and settings they were rendered with (version()): after a
+deploy each story renders again when it is first asked for.
 """
 
 import functools
@@ -29,9 +29,11 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from . import structured_data
 from .models import Article, Correction, Update
@@ -242,11 +244,13 @@ def story(article, loaded=False):
     parts = article.story_parts
     if not fresh(parts):
         if not loaded:
-            article = Article.objects.for_page().get(pk=article.pk)
+            article = Article.objects.for_page().filter(pk=article.pk).first()
+            if article is None:  # deleted since it was read
+                raise Http404(_("No article found matching the query"))
         parts = render_story(article)
         store(article, "story_parts", parts)
     if not parts["has_updates"]:
-        # Nothing to read: no story part has ever been posted.
+        # No update was ever posted on it (visible or scheduled): nothing to read.
         article.pinned_updates = []
         article.__dict__["_recent_updates"] = []
     if not parts["has_corrections"]:

@@ -5,6 +5,7 @@ them is the page built from the rows."""
 
 import pytest
 from django.db import connection
+from django.http import Http404
 from django.test.utils import CaptureQueriesContext
 
 from articles import parts
@@ -229,3 +230,11 @@ def test_a_story_deleted_while_its_list_renders_is_left_out():
     listed = list(Article.objects.for_cards().filter(pk__in=[kept.pk, gone.pk]))
     gone.delete()
     assert [a.pk for a in parts.with_cards(listed)] == [kept.pk]
+
+
+def test_a_story_deleted_while_its_page_renders_is_a_404(client, story):
+    Article.objects.filter(pk=story.pk).update(story_parts=None)
+    read = Article.objects.reader_page(story.slug)  # its parts to render again
+    Article.objects.filter(pk=story.pk).delete()
+    with pytest.raises(Http404):
+        parts.story(read)
