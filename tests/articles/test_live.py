@@ -56,6 +56,9 @@ def test_banner_shows_only_while_the_story_is_developing(client):
     html = page(client, article)
     assert BANNER not in html
     assert "This story is no longer being updated. Coverage ended" in html
+    # The time ends the sentence ("5:41 p.m."): no second full stop after it.
+    ended = html.split("Coverage ended", 1)[1].split("</p>", 1)[0]
+    assert ended.endswith("</time>") and "..<" not in ended
     # Concluding keeps every update.
     assert f'id="update-{update.pk}"' in html
 
