@@ -309,8 +309,10 @@ def test_stale_while_revalidate_and_never_older(settings, nginx):
     start = time.monotonic()
     ArticleFactory(headline="Second version")
     # Past s-maxage but within stale-while-revalidate: the old page at once, and a
-    # refresh behind it.
-    time.sleep(max(0, start + 2.7 - time.monotonic()))
+    # refresh behind it. nginx keeps time in whole seconds, so a page stored at
+    # 10.0 is fresh until 12 and stale from 13, and one stored at 10.9 likewise:
+    # 3.2 s after storing is past s-maxage (2 s) and within s-maxage + 2 s either way.
+    time.sleep(max(0, start + 3.2 - time.monotonic()))
     stale = fetch(nginx, "/")
     assert stale.cache == "STALE"
     assert "Second version" not in stale.body
