@@ -30,6 +30,20 @@ def _empty_cache(settings):
         cache.clear()
 
 
+@pytest.fixture
+def memo_clock(settings, monkeypatch):
+    """The worker's memo (newsroom.memo) on, as in production, with a clock the test
+    moves by hand: memo_clock[0] += 2 is two seconds later."""
+    from newsroom import memo
+
+    settings.WORKER_MEMO_SECONDS = 2
+    clock = [1000.0]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: clock[0])
+    memo.memo.forget()
+    yield clock
+    memo.memo.forget()
+
+
 # Browser tests: Playwright driving the system's Chromium (Debian's `chromium`
 # package); Playwright's own browser downloads are never used.
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium")

@@ -9,24 +9,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from articles.models import Section
-from newsroom import memo as memo_module
-from newsroom.memo import memo
 from tests.factories import SectionFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memo_clock")]
 
 NAV = re.compile(r'<nav class="site-nav".*?</nav>', re.S)
 CURRENT = re.compile(r'<a href="([^"]+)" aria-current="page">')
-
-
-@pytest.fixture(autouse=True)
-def _memo_on(settings, monkeypatch):
-    settings.WORKER_MEMO_SECONDS = 2
-    clock = [1000.0]
-    monkeypatch.setattr(memo_module.time, "monotonic", lambda: clock[0])
-    memo.forget()
-    yield clock
-    memo.forget()
 
 
 def nav(response):
@@ -50,14 +38,14 @@ def test_a_section_added_here_shows_on_the_next_page(client):
     assert "Climate" in nav(client.get("/about/"))
 
 
-def test_a_section_renamed_elsewhere_shows_within_the_memo_seconds(client, _memo_on):
+def test_a_section_renamed_elsewhere_shows_within_the_memo_seconds(client, memo_clock):
     section = SectionFactory(name="Politics")
     assert "Politics" in nav(client.get("/about/"))
     # Another worker's change: this process gets no signal.
     Section.objects.filter(pk=section.pk).update(name="Power")
-    _memo_on[0] += 1.9
+    memo_clock[0] += 1.9
     assert "Politics" in nav(client.get("/about/"))
-    _memo_on[0] += 0.1
+    memo_clock[0] += 0.1
     assert "Power" in nav(client.get("/about/"))
 
 

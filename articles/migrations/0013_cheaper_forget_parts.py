@@ -9,15 +9,13 @@ from django.db import migrations
 
 CACHES = ("card_parts", "story_parts", "search_vector", "related_ids")
 
-FORWARD = f"""
+
+def trigger_function(declare, prepare, changed):
+    return f"""
 CREATE OR REPLACE FUNCTION articles_article_forget_parts() RETURNS trigger AS $$
-DECLARE
-    shown articles_article;
-BEGIN
-    shown := NEW;
-    {" ".join(f"shown.{column} := OLD.{column};" for column in CACHES)}
-    IF NEW.parts_generation IS DISTINCT FROM OLD.parts_generation
-       OR shown IS DISTINCT FROM OLD THEN
+{declare}BEGIN
+    {prepare}
+    IF NEW.parts_generation IS DISTINCT FROM OLD.parts_generation OR {changed} THEN
         NEW.card_parts := NULL;
         NEW.story_parts := NULL;
         NEW.parts_generation := OLD.parts_generation + 1;
@@ -26,21 +24,22 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 """
 
-NOT_SHOWN = "'card_parts', 'story_parts', 'parts_generation', 'search_vector', 'related_ids'"
 
-BACKWARD = f"""
-CREATE OR REPLACE FUNCTION articles_article_forget_parts() RETURNS trigger AS $$
-BEGIN
-    IF NEW.parts_generation IS DISTINCT FROM OLD.parts_generation
-       OR (to_jsonb(NEW) - ARRAY[{NOT_SHOWN}]) IS DISTINCT FROM
-          (to_jsonb(OLD) - ARRAY[{NOT_SHOWN}]) THEN
-        NEW.card_parts := NULL;
-        NEW.story_parts := NULL;
-        NEW.parts_generation := OLD.parts_generation + 1;
-    END IF;
-    RETURN NEW;
-END $$ LANGUAGE plpgsql;
-"""
+FORWARD = trigger_function(
+    "DECLARE\n    shown articles_article;\n",
+    "shown := NEW; "
+    + " ".join(f"shown.{column} := OLD.{column};" for column in CACHES),
+    "shown IS DISTINCT FROM OLD",
+)
+
+# 0012's comparison, as JSON.
+NOT_SHOWN = ", ".join(f"'{column}'" for column in (*CACHES, "parts_generation"))
+BACKWARD = trigger_function(
+    "",
+    "",
+    f"(to_jsonb(NEW) - ARRAY[{NOT_SHOWN}]) IS DISTINCT FROM"
+    f" (to_jsonb(OLD) - ARRAY[{NOT_SHOWN}])",
+)
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 
 from donations import slots
 from donations.models import AppealVariant
-from newsroom import memo as memo_module
 from newsroom.memo import memo
 from tests.factories import (
     AppealFactory,
@@ -20,17 +19,7 @@ from tests.factories import (
     SectionFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _memo_on(settings, monkeypatch):
-    settings.WORKER_MEMO_SECONDS = 2
-    clock = [1000.0]
-    monkeypatch.setattr(memo_module.time, "monotonic", lambda: clock[0])
-    memo.forget()
-    yield clock
-    memo.forget()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("memo_clock")]
 
 
 HEADING = re.compile(r'class="appeal__heading" id="[^"]+">([^<]*)<')
@@ -71,16 +60,16 @@ def test_a_change_made_here_shows_on_the_next_page(client):
     assert headings(client.get(article.get_absolute_url())) == ["Give today"]
 
 
-def test_a_change_made_elsewhere_shows_within_the_memo_seconds(client, _memo_on):
+def test_a_change_made_elsewhere_shows_within_the_memo_seconds(client, memo_clock):
     article = ArticleFactory()
     variant = AppealVariantFactory(heading="Chip in")
     url = article.get_absolute_url()
     assert headings(client.get(url)) == ["Chip in"]
     # Another worker's change: this process gets no signal.
     AppealVariant.objects.filter(pk=variant.pk).update(heading="Give today")
-    _memo_on[0] += 1.9
+    memo_clock[0] += 1.9
     assert headings(client.get(url)) == ["Chip in"]
-    _memo_on[0] += 0.1
+    memo_clock[0] += 0.1
     assert headings(client.get(url)) == ["Give today"]
 
 
