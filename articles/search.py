@@ -26,16 +26,13 @@ from django import forms
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
-    SearchHeadline,
     SearchQuery,
     SearchRank,
     SearchVector,
 )
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import F, Func, OuterRef, TextField, Value
-from django.db.models.functions import Concat
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -87,12 +84,16 @@ def search_config():
     return CONFIGS.get(settings.LANGUAGE_CODE.split("-")[0].lower(), "simple")
 
 
+# Rich-text HTML as words: each tag becomes a space (entities such as &amp; are
+# skipped by the text search parser).
+TAG = "<[^>]*>"
+
+
 def plain_text(expression):
-    """Rich-text HTML as words: each tag becomes a space (entities such as &amp; are
-    skipped by the text search parser)."""
+    """Rich-text HTML as words, in SQL (see TAG)."""
     return Func(
         expression,
-        Value("<[^>]*>"),
+        Value(TAG),
         Value(" "),
         Value("g"),
         function="regexp_replace",
@@ -125,54 +126,113 @@ def parse(text):
     return SearchQuery(text, search_type="websearch", config=search_config())
 
 
-def _without_markers(expression):
-    return Func(
-        expression,
-        Value(START + STOP),
-        Value(""),
-        function="translate",
-        output_field=TextField(),
-    )
+# One page of results, best (or newest) first. The matches are ranked once, in a
+# narrow list of (id, published_at, rank) that also gives their number; only the
+# rows shown are read whole and get their highlighted headline and snippet.
+PAGE_SQL = """
+WITH matches (id, published_at, rank) AS MATERIALIZED ({matches}),
+shown AS (SELECT * FROM matches ORDER BY {order} LIMIT %s OFFSET %s)
+SELECT a.id, a.slug, a.section_id, a.published_at, shown.rank,
+    (SELECT count(*) FROM matches) AS total,
+    ts_headline(%s::regconfig, translate(a.headline, %s, ''), q, %s)
+        AS marked_headline,
+    ts_headline(
+        %s::regconfig,
+        translate(
+            coalesce(a.dek, '') || ' ' || regexp_replace(a.body, %s, ' ', 'g'),
+            %s,
+            ''
+        ),
+        q,
+        %s
+    ) AS marked_snippet
+FROM shown
+JOIN articles_article a ON a.id = shown.id
+CROSS JOIN websearch_to_tsquery(%s::regconfig, %s) AS q
+ORDER BY {shown_order}
+"""
+
+ORDERS = {
+    "relevance": "rank DESC, published_at DESC, id DESC",
+    "newest": "published_at DESC, id DESC",
+}
+
+HEADLINE_OPTIONS = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+SNIPPET_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxWords=35, MinWords=15, "
+    "MaxFragments=2, FragmentDelimiter=' … '"
+)
 
 
-def results(queryset, text, order="relevance"):
-    """`queryset` (published articles) matching `text`, best first (or newest
-    first), each with `rank`, `marked_headline` and `marked_snippet`: pass those
-    through highlight() before showing them."""
+class ResultsPaginator(Paginator):
+    """Pages through the first MAX_RESULTS of `total` matches."""
+
+    def __init__(self, total, per_page):
+        super().__init__((), per_page)
+        self.total = total
+        self.count = min(total, MAX_RESULTS)  # instead of counting object_list
+
+    @property
+    def capped(self):
+        return self.total > MAX_RESULTS
+
+
+def results_page(queryset, text, order, number, per_page):
+    """Page `number` (as the reader typed it) of the articles in `queryset`
+    (published, filtered) matching `text`, as a Django Page: Article rows with
+    their id, slug, section_id and published_at, plus `rank`, `marked_headline`
+    and `marked_snippet` (pass those two through highlight()). Its paginator knows
+    how many matched in all (`total`). One query; InvalidPage for a page that does
+    not exist, before any search for a page past MAX_RESULTS."""
+    from .models import Article
+
+    try:
+        number = int(number)
+    except (TypeError, ValueError):
+        raise PageNotAnInteger(_("That page number is not an integer")) from None
+    if not 1 <= number <= max(1, -(-MAX_RESULTS // per_page)):
+        raise EmptyPage(_("That page contains no results"))
+    order = order if order in ORDERS else "relevance"
     query = parse(text)
-    config = search_config()
-    matches = queryset.filter(search_vector=query).annotate(
-        rank=SearchRank(F("search_vector"), query),
-        marked_headline=SearchHeadline(
-            _without_markers(F("headline")),
-            query,
-            config=config,
-            start_sel=START,
-            stop_sel=STOP,
-            highlight_all=True,
-        ),
-        marked_snippet=SearchHeadline(
-            _without_markers(
-                Concat(
-                    F("dek"),
-                    Value(" "),
-                    plain_text(F("body")),
-                    output_field=TextField(),
-                )
-            ),
-            query,
-            config=config,
-            start_sel=START,
-            stop_sel=STOP,
-            max_words=35,
-            min_words=15,
-            max_fragments=2,
-            fragment_delimiter=" … ",
-        ),
+    rank = SearchRank(F("search_vector"), query) if order == "relevance" else Value(0)
+    matches = (
+        queryset.filter(search_vector=query)
+        .annotate(rank=rank)
+        .order_by()
+        .values_list("pk", "published_at", "rank")
     )
-    if order == "newest":
-        return matches.order_by("-published_at", "-pk")
-    return matches.order_by("-rank", "-published_at", "-pk")
+    matches_sql, matches_params = matches.query.sql_with_params()
+    config = search_config()
+    markers = START + STOP
+    rows = list(
+        Article.objects.raw(
+            PAGE_SQL.format(
+                matches=matches_sql,
+                order=ORDERS[order],
+                shown_order=", ".join(
+                    f"shown.{term}" for term in ORDERS[order].split(", ")
+                ),
+            ),
+            [
+                *matches_params,
+                min(per_page, MAX_RESULTS - (number - 1) * per_page),
+                (number - 1) * per_page,
+                config,
+                markers,
+                HEADLINE_OPTIONS,
+                config,
+                TAG,
+                markers,
+                SNIPPET_OPTIONS,
+                config,
+                text,
+            ],
+        )
+    )
+    if not rows and number > 1:
+        raise EmptyPage(_("That page contains no results"))
+    paginator = ResultsPaginator(rows[0].total if rows else 0, per_page)
+    return Page(rows, paginator.validate_number(number), paginator)
 
 
 def has_words(text):
@@ -200,19 +260,6 @@ def highlight(marked):
     )
 
 
-class CappedPaginator(Paginator):
-    """Pages of ranked results that stop counting at MAX_RESULTS."""
-
-    @cached_property
-    def count(self):
-        # Counted without the ordering and the snippets, and never past the cap.
-        return self.object_list.order_by().values("pk")[:MAX_RESULTS].count()
-
-    @property
-    def capped(self):
-        return self.count >= MAX_RESULTS
-
-
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -235,13 +282,7 @@ class SearchForm(forms.Form):
             "out: council -budget"
         ),
     )
-    section = forms.ModelChoiceField(
-        label=_("Section"),
-        queryset=None,
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All sections"),
-    )
+    section = forms.ChoiceField(label=_("Section"), required=False)
     start = forms.DateField(label=_("From"), required=False, widget=DateInput)
     end = forms.DateField(label=_("To"), required=False, widget=DateInput)
     order = forms.ChoiceField(
@@ -250,12 +291,17 @@ class SearchForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, **kwargs):
-        from .models import Section
-
+    def __init__(self, *args, sections, **kwargs):
+        """`sections`: the site's sections (Section.objects.in_menu())."""
         super().__init__(*args, **kwargs)
-        self.fields["section"].queryset = Section.objects.all()
+        self.sections = {section.slug: section for section in sections}
+        self.fields["section"].choices = [("", _("All sections"))] + [
+            (section.slug, section.name) for section in sections
+        ]
         self.shortened = False
+
+    def clean_section(self):
+        return self.sections.get(self.cleaned_data["section"])
 
     def clean_q(self):
         text = " ".join(self.cleaned_data["q"].split())

@@ -7,6 +7,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.core.paginator import InvalidPage
 from django.core.validators import slug_re
 from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncMonth
@@ -434,27 +435,37 @@ class ArchiveView(StoryListView):
         return context
 
 
-class SearchView(PublishedMixin, ListView):
+class SearchView(TemplateView):
     """Full-text search (see articles.search), ranked, with highlighted snippets,
     filters by section and date, and a plain answer to an empty or junk query."""
 
     template_name = "articles/search.html"
-    context_object_name = "results"
-    paginate_by = 20
-    paginator_class = search.CappedPaginator
+    per_page = 20
 
     def get(self, request, *args, **kwargs):
-        self.form = search.SearchForm(request.GET or None)
+        self.sections = Section.objects.in_menu()
+        self.form = search.SearchForm(request.GET or None, sections=self.sections)
         self.query = ""
         if self.form.is_valid():
             self.query = self.form.cleaned_data["q"]
-        try:
-            return super().get(request, *args, **kwargs)
-        except Http404:
-            return page_not_found(request, _("That page of results does not exist."))
-
-    def get_paginate_by(self, queryset):
-        return self.paginate_by if self.query else None
+        self.page = None
+        if self.query:
+            try:
+                self.page = search.results_page(
+                    self.form.filter(Article.objects.published()),
+                    self.query,
+                    self.form.cleaned_data["order"] or "relevance",
+                    request.GET.get("page") or 1,
+                    self.per_page,
+                )
+            except InvalidPage:
+                return page_not_found(
+                    request, _("That page of results does not exist.")
+                )
+            by_id = {section.pk: section for section in self.sections}
+            for result in self.page:
+                result.section = by_id.get(result.section_id)
+        return super().get(request, *args, **kwargs)
 
     def page_query(self):
         """The search, cleaned, for the links to other pages of results."""
@@ -470,20 +481,19 @@ class SearchView(PublishedMixin, ListView):
         }
         return urlencode({k: v for k, v in params.items() if v}) + "&"
 
-    def get_queryset(self):
-        if not self.query:
-            return Article.objects.none()
-        articles = self.form.filter(super().get_queryset()).select_related("section")
-        return search.results(articles, self.query, self.form.cleaned_data["order"])
-
     def get_context_data(self, **kwargs):
         filters = ("section", "start", "end", "order")
+        page = self.page
         context = super().get_context_data(
             form=self.form,
             query=self.query,
             page_query=self.page_query(),
             # The filters stay open when one is in use, or wrong.
             filtered=any(self.request.GET.get(name) for name in filters),
+            results=page.object_list if page else [],
+            page_obj=page,
+            paginator=page.paginator if page else None,
+            is_paginated=bool(page and page.paginator.num_pages > 1),
             **kwargs,
         )
         if self.query and not context["results"]:

@@ -16,9 +16,10 @@ from tests.factories import ArticleFactory, DraftFactory, SectionFactory, TagFac
 pytestmark = pytest.mark.django_db
 
 URL = reverse("articles:search")
-# Every page (menu, appeals); the form's sections; the results with their
-# sections; the capped count.
-SEARCH_QUERIES = 2 + 3
+# Every page (menu, appeals); the sections, for the form and the results' kickers;
+# the results, counted, ranked and highlighted in one query.
+EMPTY_SEARCH_QUERIES = 2 + 1
+SEARCH_QUERIES = EMPTY_SEARCH_QUERIES + 1
 
 
 def found(client, q, **params):
@@ -200,12 +201,48 @@ def test_results_pages_keep_the_search_in_their_links(client):
     assert len(second.context["results"]) == 5
 
 
-def test_counting_stops_at_the_cap(client, settings, monkeypatch):
+def test_paging_stops_at_the_cap_and_the_reader_is_told_how_many_matched(
+    client, monkeypatch
+):
     monkeypatch.setattr(search, "MAX_RESULTS", 5)
     ArticleFactory.create_batch(8, headline="Ferry schedule")
     response = client.get(URL, {"q": "ferry"})
-    assert response.context["paginator"].count == 5
-    assert "More than 5 stories match" in response.content.decode()
+    paginator = response.context["paginator"]
+    assert (paginator.total, paginator.count, paginator.num_pages) == (8, 5, 1)
+    assert len(response.context["results"]) == 5
+    page = response.content.decode()
+    assert "8 stories match “ferry”. Here are the 5 most relevant;" in page
+    newest = client.get(URL, {"q": "ferry", "order": "newest"}).content.decode()
+    assert "8 stories match “ferry”. Here are the newest 5;" in newest
+    # Past the cap is a page that does not exist, even though more matched.
+    assert client.get(URL, {"q": "ferry", "page": 2}).status_code == 404
+
+
+def test_a_page_past_the_cap_is_refused_without_searching(
+    client, django_assert_num_queries
+):
+    ArticleFactory(headline="Council story")
+    past = search.MAX_RESULTS // 20 + 1
+    # The form's sections, then the 404 page: no search.
+    with django_assert_num_queries(EMPTY_SEARCH_QUERIES):
+        response = client.get(URL, {"q": "council", "page": past})
+    assert response.status_code == 404
+
+
+def test_an_exact_count_under_the_cap(client):
+    ArticleFactory.create_batch(3, headline="Ferry schedule")
+    page = client.get(URL, {"q": "ferry"}).content.decode()
+    assert "3 stories match “ferry”." in page
+    assert "most relevant" not in page
+
+
+def test_the_filters_narrow_the_count_too(client):
+    harbor = SectionFactory(name="Harbor")
+    ArticleFactory.create_batch(2, headline="Ferry schedule", section=harbor)
+    ArticleFactory.create_batch(3, headline="Ferry schedule")
+    response = client.get(URL, {"q": "ferry", "section": harbor.slug})
+    assert response.context["paginator"].total == 2
+    assert {result.section for result in response.context["results"]} == {harbor}
 
 
 def test_search_page_query_count_does_not_grow_with_results(
@@ -225,7 +262,7 @@ def test_empty_search_asks_for_words_without_searching(
     client, django_assert_num_queries
 ):
     # The menu, the appeals, the form's sections: no search at all.
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(EMPTY_SEARCH_QUERIES):
         response = client.get(URL)
     assert response.status_code == 200
     assert "Type a word, a name or a phrase" in response.content.decode()
@@ -301,7 +338,7 @@ def test_bad_filters_are_form_errors(client, params):
     assert 'class="error" role="alert"' in response.content.decode()
 
 
-@pytest.mark.parametrize("page", ["abc", "99999", "0", "-1"])
+@pytest.mark.parametrize("page", ["abc", "99999", "0", "-1", "last", "1.5", "2"])
 def test_a_page_that_does_not_exist_is_a_404_with_a_message(client, page):
     ArticleFactory(headline="Council story")
     response = client.get(URL, {"q": "council", "page": page})
@@ -330,3 +367,17 @@ def test_search_configuration_follows_the_site_language(settings):
     assert search.search_config() == "spanish"
     settings.LANGUAGE_CODE = "ja"
     assert search.search_config() == "simple"
+
+
+def test_search_vectors_stay_in_their_rows():
+    """Ranking reads every match's vector: out in the TOAST table, that costs a
+    lookup per match (migration 0014). A migration that rebuilds the column must
+    keep its storage."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = "
+            "'articles_article'::regclass AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)
