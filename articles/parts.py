@@ -32,8 +32,11 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.template.loader import get_template, render_to_string
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from newsroom.memo import KeptByContent
 
 from . import structured_data
 from .models import Article, Correction, Update
@@ -43,6 +46,7 @@ PART = re.compile(r"<!--part:(\w+)-->")
 CARD_TEMPLATE = "articles/includes/_card_parts.html"
 LEAD_TEMPLATE = "articles/includes/_lead.html"
 STORY_TEMPLATE = "articles/includes/_story_parts.html"
+UPDATE_TEMPLATE = "articles/includes/_update.html"
 HTML_STORY_PARTS = ("meta", "header", "figure", "footer")
 HEADINGS = {"h2", "h3"}
 
@@ -271,3 +275,55 @@ def story_body(parts, extra=()):
     return mark_safe(  # noqa: S308 (sanitized body, fragments from our templates)
         insert_after_paragraphs(body, insertions, ends)
     )
+
+
+# Updates ------------------------------------------------------------------------
+# A developing story shows its latest updates (UPDATES_ON_PAGE) to every reader:
+# rendering them and describing them for search engines cost its page more than all
+# the rest. Each worker keeps what it made of the updates it has shown, keyed by all
+# they show (shown_update_key): an edited update, a renamed author or a deploy makes
+# a new key, so nothing needs forgetting, and the least recently shown go first.
+
+UPDATES_KEPT = 1_000
+shown_updates = KeptByContent(UPDATES_KEPT)
+
+
+def shown_update_key(update):
+    """Everything _update.html and structured_data.live_blog_update() read."""
+    author = update.author
+    return (
+        version(),
+        get_current_timezone_name(),
+        update.article.get_absolute_url(),
+        update.pk,
+        update.pinned,
+        update.published_at,
+        update.headline,
+        update.body,
+        author and (author.pk, author.name, author.slug, author.title),
+    )
+
+
+def shown_update(update):
+    """(HTML, structured data) of an update as a story shows it. Shared: do not
+    change them."""
+
+    def make():
+        html = render_to_string(UPDATE_TEMPLATE, {"update": update}).strip()
+        return (
+            mark_safe(html),  # noqa: S308 (rendered by our template, body sanitized)
+            structured_data.live_blog_update(update),
+        )
+
+    shown = update.__dict__.get("_shown")
+    if shown is None:
+        shown = update._shown = shown_updates.get(shown_update_key(update), make)
+    return shown
+
+
+def update_html(update):
+    return shown_update(update)[0]
+
+
+def update_data(update):
+    return shown_update(update)[1]

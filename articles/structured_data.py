@@ -149,9 +149,10 @@ def news_article_base(article):
     return data
 
 
-def with_story_events(data, article):
+def with_story_events(data, article, describe_update=live_blog_update):
     """`data` with what appears by itself as time passes: the story's published
-    corrections and, for live coverage, its updates (a LiveBlogPosting)."""
+    corrections and, for live coverage, its updates (a LiveBlogPosting), each
+    described by `describe_update` (articles.parts.update_data remembers them)."""
     data = dict(data)
     if article.shown_corrections:
         data["correction"] = [correction(c) for c in article.shown_corrections]
@@ -162,7 +163,7 @@ def with_story_events(data, article):
         ).isoformat()
         if article.coverage_ended_at and not article.developing:
             data["coverageEndTime"] = article.coverage_ended_at.isoformat()
-        data["liveBlogUpdate"] = [live_blog_update(u) for u in article.shown_updates]
+        data["liveBlogUpdate"] = [describe_update(u) for u in article.shown_updates]
     return data
 
 

@@ -157,7 +157,9 @@ class ArticleDetailView(PublishedMixin, DetailView):
         preview = not self.object.is_published()
         data = None
         if not preview:
-            data = structured_data.with_story_events(story["ld"], self.object)
+            data = structured_data.with_story_events(
+                story["ld"], self.object, parts.update_data
+            )
         return self.get_context_data(
             object=self.object,
             preview=preview,

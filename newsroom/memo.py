@@ -8,10 +8,14 @@ An answer is kept at most WORKER_MEMO_SECONDS, and forgotten at once when this
 process changes content or when the page cache's generation moves on (a change
 anywhere, with Redis): a page is never cached with older parts than its generation
 promises, and a change made elsewhere shows within those seconds. 0 turns it off.
+
+KeptByContent keeps answers by everything they are computed from instead (the
+updates of a developing story, articles.parts): nothing to forget, a bounded size.
 """
 
 import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 
@@ -47,3 +51,31 @@ class WorkerMemo:
 
 
 memo = WorkerMemo()
+
+
+class KeptByContent:
+    """Answers kept by everything they are computed from, at most `size` of them,
+    the least recently used forgotten first. A key that holds all an answer reads
+    never goes stale: a change makes a new key, and the old answer ages out."""
+
+    def __init__(self, size):
+        self.size = size
+        self.lock = threading.Lock()
+        self.kept = OrderedDict()
+
+    def get(self, key, compute):
+        with self.lock:
+            found = self.kept.get(key)
+            if found is not None:
+                self.kept.move_to_end(key)
+                return found
+        value = compute()
+        with self.lock:
+            self.kept[key] = value
+            while len(self.kept) > self.size:
+                self.kept.popitem(last=False)
+        return value
+
+    def forget(self):
+        with self.lock:
+            self.kept.clear()

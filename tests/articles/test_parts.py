@@ -238,3 +238,78 @@ def test_a_story_deleted_while_its_page_renders_is_a_404(client, story):
     Article.objects.filter(pk=story.pk).delete()
     with pytest.raises(Http404):
         parts.story(read)
+
+
+# Updates: kept by each worker by what they show (parts.shown_updates) ------------
+
+
+@pytest.fixture
+def live(client):
+    parts.shown_updates.forget()
+    author = AuthorFactory(name="Ana Reyes", slug="ana-reyes")
+    article = ArticleFactory(headline="Storm reaches the coast", developing=True)
+    UpdateFactory(article=article, headline="What we know", pinned=True)
+    for n in range(3):
+        UpdateFactory(article=article, headline=f"Update {n}", author=author)
+    return article
+
+
+def test_each_update_is_made_once_and_shown_from_the_worker_after(
+    client, live, monkeypatch
+):
+    first = client.get(live.get_absolute_url()).content.decode()
+    assert len(parts.shown_updates.kept) == 4
+    made = []
+    real = parts.structured_data.live_blog_update
+    monkeypatch.setattr(
+        parts.structured_data,
+        "live_blog_update",
+        lambda update: made.append(update) or real(update),
+    )
+    again = client.get(live.get_absolute_url()).content.decode()
+    assert made == [] and again == first
+    assert first.count('<article class="update') == 4 and "Ana Reyes" in first
+    assert '"liveBlogUpdate"' in first
+
+
+def test_a_kept_update_page_is_the_same_as_one_made_afresh(client, live):
+    kept = client.get(live.get_absolute_url()).content.decode()
+    parts.shown_updates.forget()
+    assert client.get(live.get_absolute_url()).content.decode() == kept
+
+
+def test_an_update_changed_behind_the_orms_back_shows_at_once(client, live):
+    client.get(live.get_absolute_url())
+    update = live.updates.get(headline="Update 1")
+    # .update() moves no updated_at and sends no signal: the key is the content.
+    type(update).objects.filter(pk=update.pk).update(body="<p>Roads are closed.</p>")
+    Author.objects.filter(slug="ana-reyes").update(name="Ana Reyes Soto")
+    page = client.get(live.get_absolute_url()).content.decode()
+    assert "Roads are closed." in page and "Crews are on the scene." in page
+    assert '"articleBody": "Roads are closed."' in page
+    assert "Ana Reyes Soto" in page
+
+
+def test_the_updates_endpoint_and_archive_show_the_kept_markup(client, live):
+    from datetime import timedelta
+
+    from django.urls import reverse
+
+    page = client.get(live.get_absolute_url()).content.decode()
+    update = live.updates.get(headline="Update 2")
+    html = str(parts.update_html(update))
+    assert html in page
+    archive = client.get(reverse("articles:updates-archive", args=[live.slug]))
+    assert html in archive.content.decode()
+    since = (update.published_at - timedelta(seconds=1)).isoformat()
+    polled = client.get(reverse("articles:updates", args=[live.slug]), {"since": since})
+    assert html in polled.json()["html"]
+
+
+def test_kept_updates_are_bounded(client, live, monkeypatch):
+    from newsroom.memo import KeptByContent
+
+    monkeypatch.setattr(parts, "shown_updates", KeptByContent(2))
+    page = client.get(live.get_absolute_url()).content.decode()
+    assert len(parts.shown_updates.kept) == 2
+    assert page.count('<article class="update') == 4
