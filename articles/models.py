@@ -3,7 +3,6 @@ import re
 
 import reversion
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -442,7 +441,7 @@ class ArticleQuerySet(models.QuerySet):
 
 
 @reversion.register(
-    follow=["bylines"],
+    follow=["bylines", "pull_quotes"],
     exclude=[
         "search_vector",
         "related_ids",
@@ -958,20 +957,28 @@ class Article(models.Model):
         self._transition(by, Status.UNPUBLISHED, _("Unpublished"))
 
     def restore(self, version, by):
-        """Bring back the words, placement and bylines of an earlier revision, as a
-        new revision. Status and publish time stay as they are now."""
+        """Bring back the words, placement, bylines and pull quotes of an earlier
+        revision, as a new revision. Status and publish time stay as they are now.
+        Pull quotes no revision holds yet (placed before revisions kept them) are
+        first kept in a revision of their own, so a restore can be undone."""
         if not self.can_edit(by):
             raise PermissionDenied(_("You cannot edit this article."))
+        from .revisions import latest_version, stored_rows
+
         data = version.field_dict
-        byline_type = ContentType.objects.get_for_model(Byline)
-        old_bylines = sorted(
-            (
-                v.field_dict
-                for v in version.revision.version_set.filter(content_type=byline_type)
-                if v.field_dict["article_id"] == self.pk
-            ),
-            key=lambda byline: byline["position"],
+        old_bylines = stored_rows(version, Byline)
+        old_pull_quotes = stored_rows(version, PullQuote)
+        current = sorted(self.pull_quotes.values_list("quote_id", "after_paragraph"))
+        latest = latest_version(self)
+        kept = latest and sorted(
+            (q["quote_id"], q["after_paragraph"])
+            for q in stored_rows(latest, PullQuote)
         )
+        if current and current != kept:
+            with transaction.atomic(), reversion.create_revision():
+                reversion.add_to_revision(self)
+                reversion.set_user(by)
+                reversion.set_comment(_("Before the restore"))
         with transaction.atomic(), reversion.create_revision():
             for name in RESTORED_FIELDS:
                 setattr(self, name, data[name])
@@ -983,6 +990,16 @@ class Article(models.Model):
                 Byline(article=self, author_id=b["author_id"], position=b["position"])
                 for b in old_bylines
                 if Author.objects.filter(pk=b["author_id"]).exists()
+            )
+            self.pull_quotes.all().delete()
+            PullQuote.objects.bulk_create(
+                PullQuote(
+                    article=self,
+                    quote_id=q["quote_id"],
+                    after_paragraph=q["after_paragraph"],
+                )
+                for q in old_pull_quotes
+                if Quote.objects.filter(pk=q["quote_id"]).exists()
             )
             reversion.set_user(by)
             reversion.set_comment(
@@ -1525,6 +1542,7 @@ class Quote(models.Model):
             )
 
 
+@reversion.register()
 class PullQuote(models.Model):
     """A quote placed in an article, after paragraph N of its body."""
 

@@ -11,7 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
-from .models import Article, Author, Byline
+from .models import Article, Author, Byline, PullQuote, Quote
 
 COMPARED_FIELDS = [
     "headline",
@@ -46,25 +46,46 @@ def readable(version, name):
     return "" if value is None else str(value)
 
 
+def stored_rows(version, model):
+    """The rows of `model` (bylines, pull quotes) stored with an article's version,
+    as field dicts, in the order the article shows them."""
+    rows = version.revision.version_set.filter(
+        content_type__app_label=model._meta.app_label,
+        content_type__model=model._meta.model_name,
+    )
+    article_id = int(version.object_id)
+    found = [v.field_dict for v in rows if v.field_dict["article_id"] == article_id]
+    order = [name.lstrip("-") for name in model._meta.ordering]
+    order = ["id" if name == "pk" else name for name in order]
+    return sorted(found, key=lambda row: tuple(row[name] for name in order))
+
+
+def latest_version(article):
+    return versions_of(article).first()
+
+
 def bylines_of(version):
     """The byline names stored with a version, in order."""
-    rows = version.revision.version_set.filter(
-        content_type__model=Byline._meta.model_name
-    )
-    bylines = sorted(
-        (
-            v.field_dict
-            for v in rows
-            if v.field_dict["article_id"] == int(version.object_id)
-        ),
-        key=lambda b: b["position"],
-    )
+    bylines = stored_rows(version, Byline)
     names = dict(
         Author.objects.filter(pk__in=[b["author_id"] for b in bylines]).values_list(
             "pk", "name"
         )
     )
     return ", ".join(names.get(b["author_id"], "?") for b in bylines)
+
+
+def pull_quotes_of(version):
+    """The pull quotes stored with a version, one a line: where, who, what."""
+    placed = stored_rows(version, PullQuote)
+    quotes = Quote.objects.select_related("speaker").in_bulk(
+        [q["quote_id"] for q in placed]
+    )
+    return "\n".join(
+        _("After paragraph %(number)s: %(quote)s")
+        % {"number": q["after_paragraph"], "quote": quotes.get(q["quote_id"], "?")}
+        for q in placed
+    )
 
 
 def word_diff(old, new):
@@ -89,9 +110,13 @@ def compare(old, new):
         if before != after:
             label = Article._meta.get_field(name).verbose_name
             changes.append((label.capitalize(), word_diff(before, after)))
-    before, after = bylines_of(old), bylines_of(new)
-    if before != after:
-        changes.append((_("Bylines"), word_diff(before, after)))
+    for label, stored in (
+        (_("Bylines"), bylines_of),
+        (_("Pull quotes"), pull_quotes_of),
+    ):
+        before, after = stored(old), stored(new)
+        if before != after:
+            changes.append((label, word_diff(before, after)))
     return changes
 
 

@@ -25,6 +25,8 @@ from tests.factories import (
     ArticleFactory,
     AuthorFactory,
     DraftFactory,
+    PullQuoteFactory,
+    QuoteFactory,
     TagFactory,
     UserFactory,
 )
@@ -582,6 +584,52 @@ def test_restore_brings_back_words_and_bylines_and_keeps_the_status(client, edit
     assert versions.order_by("-pk").first().field_dict["headline"] == (
         "The first headline"
     )
+
+
+def pull_quotes_of(article):
+    return [(pq.quote, pq.after_paragraph) for pq in article.pull_quotes.all()]
+
+
+def test_restore_brings_back_the_pull_quotes_of_the_revision(client, editor):
+    article = ArticleFactory(body="<p>One.</p><p>Two.</p><p>Three.</p>")
+    kept = QuoteFactory(text="We will rebuild the bridge.")
+    replacing = QuoteFactory(text="Not this year.")
+    PullQuoteFactory(article=article, quote=kept, after_paragraph=1)
+    client.force_login(editor)
+    first, second = two_revisions(
+        client,
+        article,
+        **{"pull_quotes-0-quote": replacing.pk, "pull_quotes-0-after_paragraph": 2},
+    )
+    assert pull_quotes_of(article) == [(replacing, 2)]
+
+    compared = client.get(compare_url(article), {"from": first.pk, "to": second.pk})
+    assert [label for label, _diff in compared.context["changes"]] == ["Pull quotes"]
+    assert "<del>1:" in compared.content.decode()
+
+    response = client.post(restore_url(article, first))
+
+    assert response.status_code == 302
+    assert pull_quotes_of(article) == [(kept, 1)]
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "We will rebuild the bridge." in page and "Not this year." not in page
+
+
+def test_a_restore_first_keeps_pull_quotes_no_revision_holds(client, editor):
+    article = ArticleFactory()
+    client.force_login(editor)
+    save_in_admin(client, article)
+    [first] = Version.objects.get_for_object(article)
+    # Placed outside any revision, as before revisions kept pull quotes.
+    placed = PullQuoteFactory(article=article)
+
+    client.post(restore_url(article, first))
+
+    assert pull_quotes_of(article) == []
+    versions = list(Version.objects.get_for_object(article).order_by("pk"))
+    assert [v.revision.comment for v in versions][1] == "Before the restore"
+    client.post(restore_url(article, versions[1]))
+    assert pull_quotes_of(article) == [(placed.quote, placed.after_paragraph)]
 
 
 def test_restoring_another_articles_revision_is_a_404(client, editor):
