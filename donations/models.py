@@ -695,9 +695,10 @@ class AppealDailyCount(models.Model):
 
 class DonationQuerySet(models.QuerySet):
     def counted(self):
-        """Gifts that count towards totals: paid, and not fully refunded or under
-        dispute. Partial refunds are subtracted by net_total()."""
-        return self.filter(status=Donation.Status.SUCCEEDED)
+        """Gifts that count towards totals: paid (or back after a dispute closed in
+        the newsroom's favour), and not fully refunded or under dispute. Partial
+        refunds are subtracted by net_total()."""
+        return self.filter(status__in=Donation.COUNTED)
 
     def for_campaign(self, campaign):
         return self.counted().filter(campaign=campaign, currency=campaign.currency)
@@ -742,6 +743,9 @@ class Donation(models.Model):
         FAILED = "failed", _("Failed")
         REFUNDED = "refunded", _("Refunded")
         DISPUTED = "disputed", _("Disputed")
+        # The bank closed the dispute for the newsroom (won, or an inquiry closed):
+        # the gift counts again.
+        REINSTATED = "reinstated", _("Reinstated after a dispute")
 
     class Frequency(models.TextChoices):
         ONCE = "once", _("One-time")
@@ -760,6 +764,9 @@ class Donation(models.Model):
         CASH = "cash", _("Cash")
         OTHER = "other", _("Other")
 
+    # What counts towards totals (DonationQuerySet.counted).
+    COUNTED = (Status.SUCCEEDED, Status.REINSTATED)
+
     amount = models.PositiveBigIntegerField(
         _("amount"), help_text=_("The full gift, before any refund.")
     )
@@ -777,8 +784,9 @@ class Donation(models.Model):
         choices=Status.choices,
         default=Status.SUCCEEDED,
         help_text=_(
-            "Only succeeded gifts count towards campaign totals, less any partial "
-            "refund. Pending payments (e.g. bank debits) count once they settle."
+            "Only succeeded and reinstated gifts count towards campaign totals, less "
+            "any partial refund. Pending payments (e.g. bank debits) count once they "
+            "settle."
         ),
     )
     campaign = models.ForeignKey(

@@ -12,7 +12,9 @@ the same transaction that applies it; a retry of an applied event changes nothin
 Order: Stripe does not promise any. A payment's events all find the same donation
 through the ids the payment goes by (payment intent, invoice, charge), whichever
 arrives first creates it, and a status only ever moves forward (pending, then paid or
-failed, then refunded or disputed), so a late "completed" never revives a refund.
+failed, then refunded or disputed, then reinstated when a dispute closes in the
+newsroom's favour), so a late "completed" never revives a refund and a late
+"dispute created" never undoes a dispute won.
 """
 
 import hashlib
@@ -35,6 +37,16 @@ RANK = {
     Status.FAILED: 1,
     Status.REFUNDED: 2,
     Status.DISPUTED: 2,
+    Status.REINSTATED: 3,
+}
+
+# How Stripe closes a dispute (charge.dispute.closed), and what the gift becomes:
+# lost, the money went back to the donor; won, or an inquiry that never became a
+# chargeback ("warning_closed"), the newsroom keeps it.
+DISPUTE_CLOSED = {
+    "lost": Status.DISPUTED,
+    "won": Status.REINSTATED,
+    "warning_closed": Status.REINSTATED,
 }
 
 # What donations:give adds to Stripe Payment Links: nr_c<campaign>_a<appeal>_v<variant>
@@ -245,11 +257,15 @@ def upsert(references, status, create, update=None):
         if name == "amount_refunded":
             value = min(max(value, donation.amount_refunded), donation.amount)
         setattr(donation, name, value)
+    if donation.campaign_id is None and create.get("campaign") is not None:
+        # First known through an event that could not tell (a dispute).
+        donation.campaign = create["campaign"]
     if RANK[status] > RANK[donation.status]:
         donation.status = status
     if donation.amount_refunded >= donation.amount and donation.status in (
         Status.SUCCEEDED,
         Status.PENDING,
+        Status.REINSTATED,
     ):
         donation.status = Status.REFUNDED
     donation.save()
@@ -401,6 +417,27 @@ def dispute_created(dispute):
     return f"donation {donation.pk} disputed", donation
 
 
+def dispute_closed(dispute):
+    closed = _str(dispute, "status")
+    if closed not in DISPUTE_CLOSED:
+        raise EventError(
+            _("status %(status)r is not how a dispute closes.") % {"status": closed}
+        )
+    amount = _amount(dispute, "amount")
+    if not amount:
+        raise EventError(_("amount is missing."))
+    donation = upsert(
+        [_str(dispute, "payment_intent"), _str(dispute, "charge")],
+        DISPUTE_CLOSED[closed],
+        create={
+            "amount": amount,
+            "currency": _currency(dispute),
+            "received_at": _created(dispute),
+        },
+    )
+    return f"donation {donation.pk} dispute {closed}: {donation.status}", donation
+
+
 HANDLERS = {
     "checkout.session.completed": checkout_session(),
     "checkout.session.async_payment_succeeded": checkout_session(),
@@ -408,4 +445,5 @@ HANDLERS = {
     "invoice.paid": invoice_paid,
     "charge.refunded": charge_refunded,
     "charge.dispute.created": dispute_created,
+    "charge.dispute.closed": dispute_closed,
 }

@@ -316,22 +316,84 @@ def test_a_late_completed_event_does_not_turn_a_settled_payment_back_to_pending(
     assert campaign.progress().raised == 2500
 
 
-def test_a_dispute_takes_the_gift_out_of_the_totals(client):
-    campaign = CampaignFactory()
-    deliver(client, stripe_event("checkout.session.completed", session()))
-    dispute = {
+def dispute(**extra):
+    return {
         "id": "dp_1",
         "object": "dispute",
         "amount": 2500,
         "currency": "usd",
         "charge": "ch_1",
         "payment_intent": "pi_1",
+        "status": "needs_response",
         "created": int(time.time()),
+        **extra,
     }
-    deliver(client, stripe_event("charge.dispute.created", dispute))
+
+
+def test_a_dispute_takes_the_gift_out_of_the_totals(client):
+    campaign = CampaignFactory()
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    deliver(client, stripe_event("charge.dispute.created", dispute()))
     donation = Donation.objects.get()
     assert donation.status == Donation.Status.DISPUTED
     assert campaign.progress().raised == 0
+
+
+@pytest.mark.parametrize(
+    ("closed", "status", "raised"),
+    [
+        ("won", Donation.Status.REINSTATED, 2500),
+        ("warning_closed", Donation.Status.REINSTATED, 2500),
+        ("lost", Donation.Status.DISPUTED, 0),
+    ],
+)
+def test_a_closed_dispute_settles_whether_the_gift_counts(
+    client, closed, status, raised
+):
+    campaign = CampaignFactory()
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    deliver(client, stripe_event("charge.dispute.created", dispute()))
+    response = deliver(
+        client, stripe_event("charge.dispute.closed", dispute(status=closed))
+    )
+    assert response.status_code == 200
+    assert Donation.objects.get().status == status
+    assert campaign.progress().raised == raised
+    assert StripeEvent.objects.get(type="charge.dispute.closed").outcome.endswith(
+        f"dispute {closed}: {status}"
+    )
+
+
+def test_a_dispute_won_stays_won_whatever_order_the_events_arrive_in(client):
+    campaign = CampaignFactory()
+    deliver(client, stripe_event("charge.dispute.closed", dispute(status="won")))
+    deliver(client, stripe_event("charge.dispute.created", dispute()))
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    donation = Donation.objects.get()
+    assert donation.status == Donation.Status.REINSTATED
+    assert donation.campaign == campaign
+    assert campaign.progress().raised == 2500
+
+
+def test_a_full_refund_after_a_dispute_won_takes_the_gift_out(client):
+    campaign = CampaignFactory()
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    deliver(client, stripe_event("charge.dispute.closed", dispute(status="won")))
+    deliver(client, stripe_event("charge.refunded", charge(amount_refunded=2500)))
+    assert Donation.objects.get().status == Donation.Status.REFUNDED
+    assert campaign.progress().raised == 0
+
+
+@pytest.mark.parametrize(
+    "changes", [{"status": "under_review"}, {"status": None}, {"amount": "25.00"}]
+)
+def test_a_closed_dispute_that_does_not_say_how_is_refused(client, changes):
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    response = deliver(
+        client, stripe_event("charge.dispute.closed", dispute(**changes))
+    )
+    assert response.status_code == 400
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
 
 
 def invoice(**extra):
