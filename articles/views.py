@@ -218,7 +218,12 @@ def editor_image_upload(request):
     name = default_storage.save(f"images/editor/{processed.name}", processed)
     renditions = make_renditions(name, default_storage)
     fitting = [r for r in renditions if r["width"] <= 1200] or renditions
-    return JsonResponse({"url": default_storage.url(fitting[-1]["fallback"])})
+    # CKEditor's upload adapter writes the numbered ones as the image's srcset, so
+    # a phone downloads the 480-pixel copy, not the 1200. JPEG or PNG, not WebP:
+    # a browser that reads srcset but not WebP would show nothing.
+    urls = {str(r["width"]): default_storage.url(r["fallback"]) for r in renditions}
+    urls["default"] = default_storage.url(fitting[-1]["fallback"])
+    return JsonResponse({"urls": urls})
 
 
 # Reader site: lists of stories, archives, search, republishing -----------------

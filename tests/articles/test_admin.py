@@ -757,7 +757,7 @@ def test_an_uploaded_photo_is_stored_without_its_exif(client, editor, settings):
     )
 
     assert response.status_code == 200
-    url = response.json()["url"]
+    url = response.json()["urls"]["default"]
     assert url.startswith(settings.MEDIA_URL)
     served = url.removeprefix(settings.MEDIA_URL)
     assert default_storage.exists(served)
@@ -768,6 +768,37 @@ def test_an_uploaded_photo_is_stored_without_its_exif(client, editor, settings):
         assert dict(image.getexif()) == {}, path
         assert "exif" not in image.info, path
         assert image.getexif().get_ifd(ExifTags.IFD.GPSInfo) == {}, path
+
+
+def test_an_uploaded_photo_comes_back_in_every_width_for_the_srcset(
+    client, editor, settings
+):
+    client.force_login(editor)
+    buffer = BytesIO()
+    PILImage.new("RGB", (1700, 1000), "teal").save(buffer, "JPEG")
+
+    response = client.post(
+        upload_url(), {"upload": SimpleUploadedFile("wide.jpg", buffer.getvalue())}
+    )
+
+    urls = response.json()["urls"]
+    assert sorted(urls) == ["1200", "1600", "480", "800", "default"]
+    assert urls["default"] == urls["1200"]
+    for width in ("480", "800", "1200", "1600"):
+        assert urls[width].endswith(f"/{width}.jpg")
+        stored = PILImage.open(
+            default_storage.open(urls[width].removeprefix(settings.MEDIA_URL))
+        )
+        assert stored.width == int(width)
+    # What CKEditor writes from them survives sanitizing and reaches readers.
+    srcset = ", ".join(f"{urls[w]} {w}w" for w in ("480", "800", "1200", "1600"))
+    article = ArticleFactory(
+        body=f'<p>Text.</p><figure class="image"><img src="{urls["default"]}" '
+        f'srcset="{srcset}" sizes="100vw" width="1700" height="1000" alt="Teal">'
+        "</figure>"
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert f'srcset="{srcset}"' in page
 
 
 def test_upload_refuses_a_get(client, editor):
