@@ -8,12 +8,24 @@ still render it through the ``rich_text`` filter, which sanitizes again: see
 ``articles.richtext`` for why both.
 """
 
+from django import forms
 from django_ckeditor_5.fields import CKEditor5Field
 
 from .richtext import sanitize
 
 
+class RichTextFormField(forms.CharField):
+    def has_changed(self, initial, data):
+        # The editor adds markup the sanitizer drops (an id on every list item), so
+        # the text as it would be stored is compared: saving a form without touching
+        # the text must not record "Changed Body" in the history.
+        return sanitize(initial or "") != sanitize(self.to_python(data) or "")
+
+
 class RichTextField(CKEditor5Field):
+    def formfield(self, **kwargs):
+        return super().formfield(**{"form_class": RichTextFormField, **kwargs})
+
     def deconstruct(self):
         # CKEditor5Field doesn't deconstruct config_name; without this a migration would
         # quietly drop a field's editor configuration.

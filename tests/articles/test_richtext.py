@@ -307,3 +307,19 @@ def test_an_empty_body_gets_the_fragment_alone():
 def test_multiline_html_offsets_are_right():
     html = "<p>A\nstill A</p>\n<p>B</p>"
     assert insert_after_paragraphs(html, [(1, "|")]) == "<p>A\nstill A</p>|\n<p>B</p>"
+
+
+def test_markup_the_sanitizer_drops_is_not_a_change_to_the_text():
+    """CKEditor 5 gives every list item an id; saving without touching the text
+    must not record "Changed Body"."""
+    from articles.models import Article
+
+    field = Article._meta.get_field("body").formfield()
+    stored = "<p>What changes</p><ul><li>Libraries open on Sundays.</li></ul>"
+    posted = (
+        '<p>What changes</p><ul><li data-list-item-id="e4105908d24e272cce9fc44">'
+        "Libraries open on Sundays.</li></ul>"
+    )
+    assert not field.has_changed(stored, posted)
+    assert field.has_changed(stored, posted.replace("Sundays", "Mondays"))
+    assert field.has_changed("", posted)

@@ -557,6 +557,7 @@ class Command(BaseCommand):
             for slug, name, title, bio in SPEAKERS
         }
         articles = {article.slug: article for article in Article.objects.all()}
+        placed_in = set()
         for speaker, text, title, context, placements in QUOTES:
             first = articles[placements[0][0]]
             quote, _created = Quote.objects.get_or_create(
@@ -572,11 +573,18 @@ class Command(BaseCommand):
                 },
             )
             for slug, paragraph in placements:
-                PullQuote.objects.get_or_create(
+                _placed, created = PullQuote.objects.get_or_create(
                     article=articles[slug],
                     quote=quote,
                     defaults={"after_paragraph": paragraph},
                 )
+                if created:
+                    placed_in.add(slug)
+        # Revisions keep pull quotes: each story's history shows where they came in.
+        for slug in sorted(placed_in):
+            with reversion.create_revision():
+                reversion.add_to_revision(articles[slug])
+                reversion.set_comment("Pull quotes placed (demo content)")
 
     def picture(self, kind, user):
         if kind is None:
