@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from newsroom.memo import KeptByContent
 
 from . import structured_data
+from .images import responsive_body_images
 from .models import Article, Correction, Update
 from .richtext import insert_after_paragraphs, paragraph_ends, sanitize
 
@@ -210,7 +211,7 @@ def render_story(article):
         "SITE_URL": settings.SITE_URL,
     }
     parts = split(render_to_string(STORY_TEMPLATE, context))
-    body = sanitize(article.body)
+    body = sanitize(responsive_body_images(sanitize(article.body)))
     pull_quote = get_template("articles/includes/_pull_quote.html")
     events = (
         Article.objects.filter(pk=article.pk)

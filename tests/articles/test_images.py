@@ -467,3 +467,67 @@ def test_renditions_use_the_default_storage_when_none_is_given():
 
     assert [r["width"] for r in renditions] == [480]
     assert default_storage.exists(renditions[0]["webp"])
+
+
+# Images in a story's body
+
+
+@pytest.fixture
+def wide_photo(settings):
+    buffer = BytesIO()
+    Image.new("RGB", (1700, 1000), "teal").save(buffer, "JPEG")
+    name = default_storage.save(
+        "images/editor/wide.jpg",
+        process_upload(SimpleUploadedFile("wide.jpg", buffer.getvalue())),
+    )
+    make_renditions(name)
+    return name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+@pytest.mark.django_db
+def test_a_body_photo_without_srcset_gets_its_renditions(client, wide_photo):
+    from tests.factories import ArticleFactory
+
+    src = default_storage.url(f"renditions/{wide_photo}/1200.jpg")
+    article = ArticleFactory(
+        body=f'<p>Text.</p><figure class="image"><img src="{src}" alt="Teal"></figure>'
+    )
+    page = client.get(article.get_absolute_url()).content.decode()
+    [tag] = re.findall(r"<img [^>]*alt=\"Teal\"[^>]*>", page)
+    srcset = re.search(r'srcset="([^"]*)"', tag).group(1)
+    assert [c.rsplit(" ", 1)[1] for c in srcset.split(", ")] == [
+        "480w",
+        "800w",
+        "1200w",
+        "1600w",
+    ]
+    assert f'sizes="{images.BODY_IMAGE_SIZES}"' in tag
+    assert 'loading="lazy"' in tag
+
+
+def test_the_editors_sizes_give_way_to_the_columns():
+    html = (
+        '<p><img src="/media/x/1200.jpg" srcset="/media/x/480.jpg 480w, '
+        '/media/x/1200.jpg 1200w" sizes="100vw" alt="A"></p>'
+    )
+    tag = images.responsive_body_images(html)
+    assert tag.count("sizes=") == 1
+    assert f'sizes="{images.BODY_IMAGE_SIZES}"' in tag
+    assert 'srcset="/media/x/480.jpg 480w, /media/x/1200.jpg 1200w"' in tag
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://example.org/photo.jpg",  # not ours
+        "/media/renditions/gone/1200.jpg",  # ours, but its renditions are gone
+    ],
+)
+def test_an_image_without_renditions_is_only_made_lazy(src):
+    tag = images.responsive_body_images(f'<img src="{src}" alt="A">')
+    assert tag == f'<img loading="lazy" src="{src}" alt="A">'
+
+
+def test_an_image_that_says_how_to_load_keeps_it():
+    tag = '<img src="/a.jpg" loading="eager" alt="A">'
+    assert images.responsive_body_images(tag) == tag
