@@ -959,14 +959,17 @@ class Article(models.Model):
     def restore(self, version, by):
         """Bring back the words, placement, bylines and pull quotes of an earlier
         revision, as a new revision. Status and publish time stay as they are now.
-        Pull quotes no revision holds yet (placed before revisions kept them) are
+
+        Revisions saved before they kept pull quotes leave the pull quotes as they
+        are (revisions.keeps_pull_quotes). Pull quotes no revision holds yet are
         first kept in a revision of their own, so a restore can be undone."""
         if not self.can_edit(by):
             raise PermissionDenied(_("You cannot edit this article."))
-        from .revisions import latest_version, stored_rows
+        from .revisions import keeps_pull_quotes, latest_version, stored_rows
 
         data = version.field_dict
         old_bylines = stored_rows(version, Byline)
+        restores_pull_quotes = keeps_pull_quotes(version)
         old_pull_quotes = stored_rows(version, PullQuote)
         current = sorted(self.pull_quotes.values_list("quote_id", "after_paragraph"))
         latest = latest_version(self)
@@ -974,7 +977,7 @@ class Article(models.Model):
             (q["quote_id"], q["after_paragraph"])
             for q in stored_rows(latest, PullQuote)
         )
-        if current and current != kept:
+        if restores_pull_quotes and current and current != kept:
             with transaction.atomic(), reversion.create_revision():
                 reversion.add_to_revision(self)
                 reversion.set_user(by)
@@ -991,16 +994,20 @@ class Article(models.Model):
                 for b in old_bylines
                 if Author.objects.filter(pk=b["author_id"]).exists()
             )
-            self.pull_quotes.all().delete()
-            PullQuote.objects.bulk_create(
-                PullQuote(
-                    article=self,
-                    quote_id=q["quote_id"],
-                    after_paragraph=q["after_paragraph"],
+            if restores_pull_quotes:
+                self.pull_quotes.all().delete()
+                PullQuote.objects.bulk_create(
+                    PullQuote(
+                        article=self,
+                        quote_id=q["quote_id"],
+                        after_paragraph=q["after_paragraph"],
+                    )
+                    for q in old_pull_quotes
+                    if Quote.objects.filter(pk=q["quote_id"]).exists()
                 )
-                for q in old_pull_quotes
-                if Quote.objects.filter(pk=q["quote_id"]).exists()
-            )
+            # save() added the article with the rows it had then; bulk_create sends
+            # no signal: added again, the revision holds the rows restored.
+            reversion.add_to_revision(self)
             reversion.set_user(by)
             reversion.set_comment(
                 _("Restored the revision of %(when)s")

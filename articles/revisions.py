@@ -64,6 +64,21 @@ def latest_version(article):
     return versions_of(article).first()
 
 
+def keeps_pull_quotes(version):
+    """Whether a version tells which pull quotes the article had. Revisions kept
+    them from the first one that holds any, anywhere: one saved before that holds
+    none because none were kept, not because the article had none."""
+    if stored_rows(version, PullQuote):
+        return True
+    first = (
+        Version.objects.get_for_model(PullQuote)
+        .order_by("revision__date_created")
+        .values_list("revision__date_created", flat=True)
+        .first()
+    )
+    return first is not None and version.revision.date_created >= first
+
+
 def bylines_of(version):
     """The byline names stored with a version, in order."""
     bylines = stored_rows(version, Byline)
@@ -110,10 +125,10 @@ def compare(old, new):
         if before != after:
             label = Article._meta.get_field(name).verbose_name
             changes.append((label.capitalize(), word_diff(before, after)))
-    for label, stored in (
-        (_("Bylines"), bylines_of),
-        (_("Pull quotes"), pull_quotes_of),
-    ):
+    rows = [(_("Bylines"), bylines_of)]
+    if keeps_pull_quotes(old) and keeps_pull_quotes(new):
+        rows.append((_("Pull quotes"), pull_quotes_of))
+    for label, stored in rows:
         before, after = stored(old), stored(new)
         if before != after:
             changes.append((label, word_diff(before, after)))

@@ -20,7 +20,8 @@ from PIL import ExifTags
 from PIL import Image as PILImage
 from reversion.models import Version
 
-from articles.models import Article, Byline, Image, Status
+from articles.models import Article, Byline, Image, PullQuote, Status
+from articles.revisions import stored_rows
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -613,21 +614,49 @@ def test_restore_brings_back_the_pull_quotes_of_the_revision(client, editor):
     assert pull_quotes_of(article) == [(kept, 1)]
     page = client.get(article.get_absolute_url()).content.decode()
     assert "We will rebuild the bridge." in page and "Not this year." not in page
+    # The restore's own revision holds what it restored, so it can be restored too.
+    restored = Version.objects.get_for_object(article).order_by("-pk").first()
+    held = [
+        (q["quote_id"], q["after_paragraph"]) for q in stored_rows(restored, PullQuote)
+    ]
+    assert held == [(kept.pk, 1)]
+    assert [b["author_id"] for b in stored_rows(restored, Byline)] == [
+        author.pk for author in article.byline_authors
+    ]
 
 
-def test_a_restore_first_keeps_pull_quotes_no_revision_holds(client, editor):
+def test_a_revision_from_before_pull_quotes_were_kept_leaves_them(client, editor):
     article = ArticleFactory()
     client.force_login(editor)
     save_in_admin(client, article)
     [first] = Version.objects.get_for_object(article)
-    # Placed outside any revision, as before revisions kept pull quotes.
+    # Placed when revisions did not keep pull quotes: no revision holds one.
+    placed = PullQuoteFactory(article=article)
+
+    client.post(restore_url(article, first))
+
+    assert pull_quotes_of(article) == [(placed.quote, placed.after_paragraph)]
+    restored = Version.objects.get_for_object(article).order_by("-pk").first()
+    compared = client.get(compare_url(article), {"from": first.pk, "to": restored.pk})
+    assert "Pull quotes" not in [label for label, _ in compared.context["changes"]]
+
+
+def test_pull_quotes_no_revision_holds_are_kept_in_one_before_a_restore(client, editor):
+    # Revisions keep pull quotes from here on (another story's revision holds one).
+    with reversion.create_revision():
+        reversion.add_to_revision(PullQuoteFactory().article)
+    article = ArticleFactory()
+    client.force_login(editor)
+    save_in_admin(client, article)
+    [first] = Version.objects.get_for_object(article)
+    # Placed outside any revision (a script, the shell).
     placed = PullQuoteFactory(article=article)
 
     client.post(restore_url(article, first))
 
     assert pull_quotes_of(article) == []
     versions = list(Version.objects.get_for_object(article).order_by("pk"))
-    assert [v.revision.comment for v in versions][1] == "Before the restore"
+    assert versions[1].revision.comment == "Before the restore"
     client.post(restore_url(article, versions[1]))
     assert pull_quotes_of(article) == [(placed.quote, placed.after_paragraph)]
 
