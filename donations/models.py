@@ -743,8 +743,7 @@ class Donation(models.Model):
         FAILED = "failed", _("Failed")
         REFUNDED = "refunded", _("Refunded")
         DISPUTED = "disputed", _("Disputed")
-        # The bank closed the dispute for the newsroom (won, or an inquiry closed):
-        # the gift counts again.
+        # The bank closed a dispute in the newsroom's favour: the gift counts again.
         REINSTATED = "reinstated", _("Reinstated after a dispute")
 
     class Frequency(models.TextChoices):

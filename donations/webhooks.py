@@ -41,12 +41,15 @@ RANK = {
 }
 
 # How Stripe closes a dispute (charge.dispute.closed), and what the gift becomes:
-# lost, the money went back to the donor; won, or an inquiry that never became a
-# chargeback ("warning_closed"), the newsroom keeps it.
+# lost, the money went back to the donor; won, the newsroom has it again. An
+# inquiry ("warning_*") withdraws no money, so it changes nothing, opened or closed;
+# nor does "prevented", a dispute headed off by a refund (charge.refunded tells).
+# PENDING, the lowest rank, is how upsert() is told to change nothing.
 DISPUTE_CLOSED = {
     "lost": Status.DISPUTED,
     "won": Status.REINSTATED,
-    "warning_closed": Status.REINSTATED,
+    "warning_closed": Status.PENDING,
+    "prevented": Status.PENDING,
 }
 
 # What donations:give adds to Stripe Payment Links: nr_c<campaign>_a<appeal>_v<variant>
@@ -405,16 +408,17 @@ def dispute_created(dispute):
     amount = _amount(dispute, "amount")
     if not amount:
         raise EventError(_("amount is missing."))
+    inquiry = _str(dispute, "status").startswith("warning_")
     donation = upsert(
         [_str(dispute, "payment_intent"), _str(dispute, "charge")],
-        Status.DISPUTED,
+        Status.PENDING if inquiry else Status.DISPUTED,
         create={
             "amount": amount,
             "currency": _currency(dispute),
             "received_at": _created(dispute),
         },
     )
-    return f"donation {donation.pk} disputed", donation
+    return f"donation {donation.pk} {'inquiry' if inquiry else 'disputed'}", donation
 
 
 def dispute_closed(dispute):

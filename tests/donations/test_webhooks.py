@@ -343,7 +343,6 @@ def test_a_dispute_takes_the_gift_out_of_the_totals(client):
     ("closed", "status", "raised"),
     [
         ("won", Donation.Status.REINSTATED, 2500),
-        ("warning_closed", Donation.Status.REINSTATED, 2500),
         ("lost", Donation.Status.DISPUTED, 0),
     ],
 )
@@ -362,6 +361,35 @@ def test_a_closed_dispute_settles_whether_the_gift_counts(
     assert StripeEvent.objects.get(type="charge.dispute.closed").outcome.endswith(
         f"dispute {closed}: {status}"
     )
+
+
+def test_an_inquiry_withdraws_nothing_so_the_gift_keeps_counting(client):
+    campaign = CampaignFactory()
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    opened = dispute(status="warning_needs_response")
+    deliver(client, stripe_event("charge.dispute.created", opened))
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    assert campaign.progress().raised == 2500
+    closed = dispute(status="warning_closed")
+    deliver(client, stripe_event("charge.dispute.closed", closed))
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    # Should the bank then file a chargeback, it takes the gift out as any does.
+    deliver(client, stripe_event("charge.dispute.created", dispute(id="dp_2")))
+    assert Donation.objects.get().status == Donation.Status.DISPUTED
+    assert campaign.progress().raised == 0
+
+
+def test_a_prevented_dispute_is_acknowledged_and_the_refund_counts(client):
+    campaign = CampaignFactory()
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    response = deliver(
+        client, stripe_event("charge.dispute.closed", dispute(status="prevented"))
+    )
+    assert response.status_code == 200
+    assert Donation.objects.get().status == Donation.Status.SUCCEEDED
+    deliver(client, stripe_event("charge.refunded", charge(amount_refunded=2500)))
+    assert Donation.objects.get().status == Donation.Status.REFUNDED
+    assert campaign.progress().raised == 0
 
 
 def test_a_dispute_won_stays_won_whatever_order_the_events_arrive_in(client):
