@@ -238,6 +238,7 @@ class Reader:
             for value in (row.reference, charge, values.get("invoice", "").strip())
             if value
         }
+        row.donation.aliases = sorted(row.candidates - {row.reference})
         return row
 
 
@@ -322,11 +323,11 @@ def mark_recorded(rows):
     for row in rows:
         if row.action == Action.ADD:
             candidates |= row.candidates
-    known = set(
-        Donation.objects.filter(
-            processor=Donation.Processor.STRIPE, reference__in=candidates
-        ).values_list("reference", flat=True)
-    )
+    known = set()
+    for reference, aliases in Donation.objects.known_by(
+        Donation.Processor.STRIPE, candidates
+    ).values_list("reference", "aliases"):
+        known |= {reference, *aliases}
     for row in rows:
         if row.action == Action.ADD and row.candidates & known:
             row.action = Action.DUPLICATE

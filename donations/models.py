@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import connection, models
@@ -700,6 +701,13 @@ class DonationQuerySet(models.QuerySet):
         refunds are subtracted by net_total()."""
         return self.filter(status__in=Donation.COUNTED)
 
+    def known_by(self, processor, references):
+        """Donations a payment at `processor` goes by any of `references`."""
+        return self.filter(
+            Q(reference__in=references) | Q(aliases__overlap=list(references)),
+            processor=processor,
+        )
+
     def for_campaign(self, campaign):
         return self.counted().filter(campaign=campaign, currency=campaign.currency)
 
@@ -831,6 +839,15 @@ class Donation(models.Model):
             "processor, so the same gift is never recorded twice."
         ),
     )
+    # A payment goes by several ids (a subscription's invoice, its payment intent,
+    # its charge) and an event may name any of them: a dispute names no invoice.
+    aliases = ArrayField(
+        models.CharField(max_length=255),
+        verbose_name=_("other processor references"),
+        default=list,
+        blank=True,
+        editable=False,
+    )
     # Personal data: the least the newsroom needs to send a receipt.
     donor_name = models.CharField(_("donor name"), max_length=200, blank=True)
     donor_email = models.EmailField(_("donor e-mail"), blank=True)
@@ -854,7 +871,10 @@ class Donation(models.Model):
         ordering = ["-received_at", "-pk"]
         verbose_name = _("donation")
         verbose_name_plural = _("donations")
-        indexes = [models.Index(fields=["campaign", "status"])]
+        indexes = [
+            models.Index(fields=["campaign", "status"]),
+            GinIndex(fields=["aliases"], name="donation_aliases"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["processor", "reference"],

@@ -234,12 +234,12 @@ def upsert(references, status, create, update=None):
     """The donation a payment goes by any of `references`: created from `create`
     if it is new, else locked (so two events for one payment never race) and given
     `update`. Empty values never overwrite known ones; the status only moves on."""
-    references = [r for r in references if r]
+    references = list(dict.fromkeys(r for r in references if r))
     if not references:
         raise EventError(_("The object names no payment."))
     donation = (
         Donation.objects.select_for_update()
-        .filter(processor=Donation.Processor.STRIPE, reference__in=references)
+        .known_by(Donation.Processor.STRIPE, references)
         .order_by("pk")
         .first()
     )
@@ -247,11 +247,19 @@ def upsert(references, status, create, update=None):
         donation, created = Donation.objects.get_or_create(
             processor=Donation.Processor.STRIPE,
             reference=references[0],
-            defaults={"status": status, "source": Donation.Source.WEBHOOK, **create},
+            defaults={
+                "status": status,
+                "source": Donation.Source.WEBHOOK,
+                "aliases": references[1:],
+                **create,
+            },
         )
         if created:
             return donation
         donation = Donation.objects.select_for_update().get(pk=donation.pk)
+    donation.aliases += [
+        r for r in references if r != donation.reference and r not in donation.aliases
+    ]
     for name, value in (update or {}).items():
         if value in (None, ""):
             continue

@@ -527,3 +527,32 @@ def test_an_event_that_cannot_be_applied_is_refused_and_not_recorded(client, bro
 
 def test_the_webhook_url():
     assert reverse("donations:stripe-webhook") == URL
+
+
+def test_a_dispute_on_a_monthly_gift_finds_it_by_its_charge(client):
+    """A subscription's gift is recorded under its invoice; the dispute names only
+    the payment intent and the charge, which the invoice named too."""
+    campaign = CampaignFactory()
+    paid = invoice(payment_intent="pi_sub", charge="ch_sub")
+    deliver(client, stripe_event("invoice.paid", paid))
+    disputed = dispute(payment_intent="pi_sub", charge="ch_sub")
+    deliver(client, stripe_event("charge.dispute.created", disputed))
+    donation = Donation.objects.get()
+    assert donation.reference == "in_1"
+    assert sorted(donation.aliases) == ["ch_sub", "pi_sub"]
+    assert donation.status == Donation.Status.DISPUTED
+    assert campaign.progress().raised == 0
+
+
+def test_an_id_learnt_from_a_later_event_finds_the_gift_after(client):
+    deliver(client, stripe_event("checkout.session.completed", session()))
+    # The refund names the charge as well as the payment intent...
+    deliver(client, stripe_event("charge.refunded", charge(amount_refunded=500)))
+    # ...so a dispute naming only the charge finds the same gift.
+    deliver(
+        client,
+        stripe_event("charge.dispute.created", dispute(payment_intent=None)),
+    )
+    donation = Donation.objects.get()
+    assert donation.status == Donation.Status.DISPUTED
+    assert "ch_1" in donation.aliases
