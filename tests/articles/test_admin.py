@@ -625,13 +625,19 @@ def test_restore_brings_back_the_pull_quotes_of_the_revision(client, editor):
     ]
 
 
-def test_a_revision_from_before_pull_quotes_were_kept_leaves_them(client, editor):
+def saved_then_placed_outside_a_revision(client, editor):
+    """An article saved once in the admin, then given a pull quote no revision
+    holds (placed before revisions kept them, or by a script): the article, its
+    one revision and the pull quote."""
     article = ArticleFactory()
     client.force_login(editor)
     save_in_admin(client, article)
     [first] = Version.objects.get_for_object(article)
-    # Placed when revisions did not keep pull quotes: no revision holds one.
-    placed = PullQuoteFactory(article=article)
+    return article, first, PullQuoteFactory(article=article)
+
+
+def test_a_revision_from_before_pull_quotes_were_kept_leaves_them(client, editor):
+    article, first, placed = saved_then_placed_outside_a_revision(client, editor)
 
     client.post(restore_url(article, first))
 
@@ -645,12 +651,7 @@ def test_pull_quotes_no_revision_holds_are_kept_in_one_before_a_restore(client, 
     # Revisions keep pull quotes from here on (another story's revision holds one).
     with reversion.create_revision():
         reversion.add_to_revision(PullQuoteFactory().article)
-    article = ArticleFactory()
-    client.force_login(editor)
-    save_in_admin(client, article)
-    [first] = Version.objects.get_for_object(article)
-    # Placed outside any revision (a script, the shell).
-    placed = PullQuoteFactory(article=article)
+    article, first, placed = saved_then_placed_outside_a_revision(client, editor)
 
     client.post(restore_url(article, first))
 
