@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from tests.factories import ArticleFactory, DraftFactory, UserFactory
 
-REDIS = "redis://127.0.0.1:6379/15"
+# A Redis database of the tests' own; TEST_REDIS_URL lets parallel runs keep apart.
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REDIS_CACHE = {
     "default": {
         "BACKEND": "newsroom.cache.NewsroomRedisCache",  # as settings.py
