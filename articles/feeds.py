@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
-from django.utils.html import escape, strip_tags
-from django.utils.text import Truncator
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .models import Article, Author, Correction, Section, Tag, absolute_url
@@ -99,7 +98,7 @@ class StoryFeed(Feed):
 
     def item_description(self, article):
         # Readers take descriptions (Atom: summary type="html") as HTML.
-        return escape(article.seo_description or article.dek)
+        return escape(article.description())
 
     def item_link(self, article):
         return absolute_url(article.get_absolute_url())
@@ -258,7 +257,7 @@ class StoryUpdatesFeed(Feed):
         )
 
     def item_title(self, update):
-        return update.headline or Truncator(strip_tags(update.body)).words(12)
+        return update.title()
 
     def item_description(self, update):
         return sanitize(update.body)

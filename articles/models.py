@@ -16,7 +16,6 @@ from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.html import strip_tags
 from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +24,7 @@ from newsroom.memo import memo
 from . import search, share_images
 from .fields import RichTextField
 from .images import make_renditions
+from .richtext import plain_text, sanitize
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -32,9 +32,11 @@ ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 # those unpublished later).
 RELATED_ON_PAGE = 3
 RELATED_KEPT = 6
+# A meta description longer than this is cut by search engines.
+DESCRIPTION_LENGTH = 160
 # Columns a list of stories does not show (for_list): the body, the search document
 # (larger still), the related stories and the stored parts of the story's page.
-LIST_DEFERRED = ("body", "search_vector", "related_ids", "story_parts")
+LIST_DEFERRED = ("body", "body_text", "search_vector", "related_ids", "story_parts")
 
 
 def format_local(moment):
@@ -322,7 +324,7 @@ class ArticleQuerySet(models.QuerySet):
         columns = ", ".join(
             field.column
             for field in Article._meta.concrete_fields
-            if field.name not in ("body", "search_vector", "card_parts")
+            if field.name not in ("body", "body_text", "search_vector", "card_parts")
         )
         found = Article.objects.raw(
             f"SELECT {columns} FROM articles_article"
@@ -389,7 +391,7 @@ class ArticleQuerySet(models.QuerySet):
         pull_quotes = PullQuote.objects.select_related("quote__speaker")
         return (
             self.select_related("section", "featured_image")
-            .defer("search_vector")
+            .defer("body_text", "search_vector")
             .prefetch_related(
                 models.Prefetch("bylines", queryset=bylines),
                 "tags",
@@ -443,6 +445,7 @@ class ArticleQuerySet(models.QuerySet):
 @reversion.register(
     follow=["bylines", "pull_quotes"],
     exclude=[
+        "body_text",
         "search_vector",
         "related_ids",
         "card_parts",
@@ -585,6 +588,9 @@ class Article(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # The body as plain text (richtext.plain_text), written by save(): the search
+    # document and its snippets read it, so search sees the words readers see.
+    body_text = models.TextField(default="", blank=True, editable=False)
     # Headline, dek, tags and body, weighted, for full-text search (articles.search).
     search_vector = SearchVectorField(null=True, editable=False)
     # The related stories chosen for this one, best first (related_articles); empty
@@ -641,6 +647,7 @@ class Article(models.Model):
             and not self.coverage_ended_at
         ):
             self.coverage_ended_at = timezone.now()
+        self.body_text = plain_text(sanitize(self.body))
         if self.pk is not None:
             self.remember_old_slug()
             # Every save moves the edit counter on: an editor's form that was opened
@@ -653,6 +660,7 @@ class Article(models.Model):
                     *kwargs["update_fields"],
                     "version",
                     "related_ids",
+                    *(["body_text"] if "body" in kwargs["update_fields"] else []),
                 }
         super().save(*args, **kwargs)
         Article.objects.filter(pk=self.pk).update_search_vectors()
@@ -701,6 +709,13 @@ class Article(models.Model):
     @property
     def licence_url(self):
         return Licence(self.licence).url
+
+    def description(self):
+        """What search engines, link previews and feed readers show under the
+        title: the SEO description, else the dek, else the body's first words."""
+        if self.seo_description or self.dek:
+            return self.seo_description or self.dek
+        return Truncator(plain_text(self.body, " ")).chars(DESCRIPTION_LENGTH)
 
     @property
     def state_label(self):
@@ -1265,7 +1280,7 @@ class Update(models.Model):
         ]
 
     def __str__(self):
-        return self.headline or Truncator(strip_tags(self.body)).words(10)
+        return self.title()
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
@@ -1279,6 +1294,11 @@ class Update(models.Model):
 
     def is_published(self):
         return self.published_at is not None and self.published_at <= timezone.now()
+
+    def title(self):
+        """The headline, or for an update without one its first words: in feeds,
+        structured data and the admin."""
+        return self.headline or Truncator(plain_text(self.body)).words(12)
 
 
 class CorrectionKind(models.TextChoices):
@@ -1340,7 +1360,7 @@ class Correction(models.Model):
         verbose_name_plural = _("corrections")
 
     def __str__(self):
-        return f"{self.get_kind_display()}: {Truncator(strip_tags(self.body)).words(8)}"
+        return f"{self.get_kind_display()}: {Truncator(plain_text(self.body)).words(8)}"
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)

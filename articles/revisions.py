@@ -6,12 +6,13 @@ between two saves, with a word-level diff an editor can read.
 import difflib
 import re
 
-from django.utils.html import escape, format_html_join, strip_tags
+from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
 from .models import Article, Author, Byline, PullQuote, Quote
+from .richtext import plain_text
 
 COMPARED_FIELDS = [
     "headline",
@@ -34,9 +35,7 @@ def readable(version, name):
     value = version.field_dict.get(name)
     if name == "body":
         # Compare the words, one block per line, not the markup.
-        return strip_tags(
-            re.sub(r"</(p|h\d|li|blockquote|figcaption|tr)>", "\n", value or "")
-        )
+        return plain_text(value)
     if name == "tags":
         names = Article.tags.field.related_model.objects.filter(pk__in=value or [])
         return ", ".join(sorted(tag.name for tag in names))

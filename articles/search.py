@@ -2,7 +2,9 @@
 Full-text search over published articles, in PostgreSQL.
 
 Each article keeps its search document in ``Article.search_vector`` (GIN-indexed):
-the headline weighs most (A), then the dek and the tag names (B), then the body (C).
+the headline weighs most (A), then the dek and the tag names (B), then the body (C),
+as the plain text readers read (``Article.body_text``, from ``richtext.plain_text``:
+the same words as the story's structured data and feeds, and its snippets).
 ``ArticleQuerySet.update_search_vectors()`` rebuilds it in one UPDATE; the article's
 save() and every change to its tags call it (the admin saves tags after the article,
 so the article's own save cannot see them).
@@ -84,23 +86,6 @@ def search_config():
     return CONFIGS.get(settings.LANGUAGE_CODE.split("-")[0].lower(), "simple")
 
 
-# Rich-text HTML as words: each tag becomes a space (entities such as &amp; are
-# skipped by the text search parser).
-TAG = "<[^>]*>"
-
-
-def plain_text(expression):
-    """Rich-text HTML as words, in SQL (see TAG)."""
-    return Func(
-        expression,
-        Value(TAG),
-        Value(" "),
-        Value("g"),
-        function="regexp_replace",
-        output_field=TextField(),
-    )
-
-
 def document():
     """The weighted search document of an article row, for UPDATE ... SET."""
     from .models import Tag
@@ -117,7 +102,7 @@ def document():
     return (
         SearchVector("headline", config=config, weight="A")
         + SearchVector("dek", tag_names, config=config, weight="B")
-        + SearchVector(plain_text(F("body")), config=config, weight="C")
+        + SearchVector("body_text", config=config, weight="C")
     )
 
 
@@ -139,7 +124,7 @@ SELECT a.id, a.slug, a.section_id, a.published_at, shown.rank,
     ts_headline(
         %s::regconfig,
         translate(
-            coalesce(a.dek, '') || ' ' || regexp_replace(a.body, %s, ' ', 'g'),
+            coalesce(a.dek, '') || ' ' || a.body_text,
             %s,
             ''
         ),
@@ -221,7 +206,6 @@ def results_page(queryset, text, order, number, per_page):
                 markers,
                 HEADLINE_OPTIONS,
                 config,
-                TAG,
                 markers,
                 SNIPPET_OPTIONS,
                 config,

@@ -14,11 +14,10 @@ is described by its own builder on top of ``news_article()`` (LiveBlogPosting).
 from django.conf import settings
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 from django.utils.translation import get_language
 
 from .models import absolute_url
+from .richtext import plain_text
 
 # Google shows at most this many characters of a headline.
 HEADLINE_LENGTH = 110
@@ -92,11 +91,9 @@ def live_blog_update(update):
         "@type": "BlogPosting",
         "@id": url,
         "url": url,
-        "headline": (update.headline or Truncator(strip_tags(update.body)).words(12))[
-            :HEADLINE_LENGTH
-        ],
+        "headline": update.title()[:HEADLINE_LENGTH],
         "datePublished": update.published_at.isoformat(),
-        "articleBody": strip_tags(update.body),
+        "articleBody": plain_text(update.body),
     }
     if update.author:
         data["author"] = person(update.author)
@@ -106,7 +103,7 @@ def live_blog_update(update):
 def correction(item):
     return {
         "@type": "CorrectionComment",
-        "text": strip_tags(item.body),
+        "text": plain_text(item.body),
         "datePublished": item.published_at.isoformat(),
         "url": absolute_url(item.get_absolute_url()),
     }
@@ -128,14 +125,14 @@ def news_article_base(article):
         "url": url,
         "mainEntityOfPage": {"@type": "WebPage", "@id": canonical_url(article)},
         "headline": article.headline[:HEADLINE_LENGTH],
-        "description": article.seo_description or article.dek,
+        "description": article.description(),
         "datePublished": article.published_at.isoformat(),
         "dateModified": date_modified(article).isoformat(),
         "author": [person(author) for author in article.byline_authors],
         "publisher": publisher(),
         "isAccessibleForFree": True,
         "inLanguage": get_language(),
-        "wordCount": len(strip_tags(article.body).split()),
+        "wordCount": len(plain_text(article.body).split()),
     }
     if article.featured_image:
         data["image"] = [image_object(article.featured_image)]
