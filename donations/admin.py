@@ -29,7 +29,7 @@ from .models import (
     StripeEvent,
 )
 from .money import format_money
-from .results import daily_chart, variant_results, verdict
+from .results import results_context
 from .slots import PageAppeals
 
 
@@ -246,8 +246,6 @@ class AppealAdmin(admin.ModelAdmin):
 
     def results_view(self, request, object_id):
         appeal = self.get_appeal(request, object_id)
-        results, unattributed = variant_results(appeal)
-        charts, table = daily_chart(appeal, timezone.localdate())
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -255,12 +253,7 @@ class AppealAdmin(admin.ModelAdmin):
             "title": _("Results: %(name)s") % {"name": appeal.name},
             "appeal": appeal,
             "state": appeal.get_state(),
-            "results": results,
-            "unattributed": unattributed,
-            "verdict": verdict(results),
-            "charts": charts,
-            "table": table,
-            "table_variants": list(appeal.variants.all()),
+            **results_context(appeal, timezone.localdate()),
         }
         return TemplateResponse(request, "admin/donations/appeal/results.html", context)
 
