@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The address in the links the site makes to itself (feeds, sitemaps, canonical and
+# republished links): where `make run` serves, unless SITE_URL is set.
+SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 
 # `make run` and `make test` are for a developer's machine: DEBUG on, the development
 # secret key allowed, and the embedded PostgreSQL unless DATABASE_URL is set.
@@ -31,7 +34,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving Newsroom at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

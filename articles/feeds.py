@@ -17,7 +17,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from .models import Article, Author, Correction, Section, Tag, absolute_url
-from .richtext import absolute_links, sanitize
+from .richtext import absolute_links
 from .structured_data import date_modified
 
 # Stories per feed: about two days of news for a small newsroom.
@@ -54,7 +54,19 @@ class AtomWithContent(Atom1Feed):
         handler.addQuickElement("content", item["content"], {"type": "html"})
 
 
-class StoryFeed(Feed):
+class SiteFeed(Feed):
+    """The base of every feed: each link in it is on SITE_URL, whichever host name
+    the request used. Django's Feed puts the request's host in front of a relative
+    link, so `link()` and `item_link()` return absolute_url()s, and the feed's own
+    address is set here."""
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        feed.feed["feed_url"] = absolute_url(request.path)
+        return feed
+
+
+class StoryFeed(SiteFeed):
     """Published stories, newest first, in full. Subclasses choose which with
     `stories()`, and name the feed."""
 
@@ -77,12 +89,6 @@ class StoryFeed(Feed):
             "%(site)s. Stories are published under the Creative Commons licence "
             "named in each, unless noted otherwise."
         ) % {"site": settings.SITE_NAME}
-
-    def get_feed(self, obj, request):
-        feed = super().get_feed(obj, request)
-        # The feed's own address, like every other link in it, on SITE_URL.
-        feed.feed["feed_url"] = absolute_url(request.path)
-        return feed
 
     def items(self, obj):
         return (
@@ -232,7 +238,7 @@ class AuthorAtomFeed(Atom, AuthorFeed):
 # A developing story's updates, and the corrections log ---------------------------
 
 
-class StoryUpdatesFeed(Feed):
+class StoryUpdatesFeed(SiteFeed):
     """The updates of one story, newest first: follow a developing story by feed."""
 
     feed_type = Atom1Feed
@@ -244,7 +250,7 @@ class StoryUpdatesFeed(Feed):
         return _("Updates: %(headline)s") % {"headline": article.headline}
 
     def link(self, article):
-        return article.get_absolute_url()
+        return absolute_url(article.get_absolute_url())
 
     def subtitle(self, article):
         return article.dek
@@ -260,10 +266,10 @@ class StoryUpdatesFeed(Feed):
         return update.title()
 
     def item_description(self, update):
-        return sanitize(update.body)
+        return absolute_links(update.body, absolute_url(update.get_absolute_url()))
 
     def item_link(self, update):
-        return update.get_absolute_url()
+        return absolute_url(update.get_absolute_url())
 
     def item_pubdate(self, update):
         return update.published_at
@@ -272,7 +278,7 @@ class StoryUpdatesFeed(Feed):
         return update.author.name if update.author else None
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(SiteFeed):
     """Every correction the newsroom publishes, as it publishes it."""
 
     feed_type = Atom1Feed
@@ -281,7 +287,7 @@ class CorrectionsFeed(Feed):
         return _("Corrections · %(site)s") % {"site": settings.SITE_NAME}
 
     def link(self):
-        return reverse("articles:corrections")
+        return absolute_url(reverse("articles:corrections"))
 
     def subtitle(self):
         return _("Corrections, clarifications, editor's notes and retractions.")
@@ -293,10 +299,12 @@ class CorrectionsFeed(Feed):
         return f"{correction.get_kind_display()}: {correction.article.headline}"
 
     def item_description(self, correction):
-        return sanitize(correction.body)
+        return absolute_links(
+            correction.body, absolute_url(correction.get_absolute_url())
+        )
 
     def item_link(self, correction):
-        return correction.get_absolute_url()
+        return absolute_url(correction.get_absolute_url())
 
     def item_pubdate(self, correction):
         return correction.published_at

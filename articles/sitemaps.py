@@ -27,7 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from .models import Article, Author, Section, Tag
+from .models import Article, Author, Section, Tag, absolute_url
 
 # URLs per sitemap page; the protocol allows 50,000, smaller pages are cheaper.
 LIMIT = 5000
@@ -38,10 +38,10 @@ class SiteSitemap(Sitemap):
 
     @property
     def protocol(self):
-        return urlsplit(settings.SITE_URL).scheme
+        return urlsplit(absolute_url("/")).scheme
 
     def get_domain(self, site=None):
-        return urlsplit(settings.SITE_URL).netloc
+        return urlsplit(absolute_url("/")).netloc
 
 
 def modified():
@@ -160,7 +160,7 @@ def index(request):
     takes the host from the request)."""
 
     def part(section, pages, lastmod):
-        url = settings.SITE_URL + reverse("articles:sitemap", args=[section])
+        url = absolute_url(reverse("articles:sitemap", args=[section]))
         return [SitemapIndexItem(url, lastmod)] + [
             SitemapIndexItem(f"{url}?p={page}", lastmod) for page in range(2, pages + 1)
         ]

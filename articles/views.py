@@ -720,25 +720,25 @@ def quotation_data(quote):
     """schema.org Quotation for a quote page, with absolute URLs."""
     person = {
         "@type": "Person",
-        "@id": settings.SITE_URL + quote.speaker.get_absolute_url(),
+        "@id": absolute_url(quote.speaker.get_absolute_url()),
         "name": quote.speaker.name,
-        "url": settings.SITE_URL + quote.speaker.get_absolute_url(),
+        "url": absolute_url(quote.speaker.get_absolute_url()),
     }
     if quote.speaker_title:
         person["jobTitle"] = quote.speaker_title
     data = {
         "@context": "https://schema.org",
         "@type": "Quotation",
-        "@id": settings.SITE_URL + quote.get_absolute_url(),
-        "url": settings.SITE_URL + quote.get_absolute_url(),
+        "@id": absolute_url(quote.get_absolute_url()),
+        "url": absolute_url(quote.get_absolute_url()),
         "text": quote.text,
         "spokenByCharacter": person,
         "creator": person,
-        "image": settings.SITE_URL + quote.get_share_image_url(),
+        "image": absolute_url(quote.get_share_image_url()),
         "publisher": {
             "@type": "Organization",
             "name": settings.SITE_NAME,
-            "url": settings.SITE_URL + "/",
+            "url": absolute_url("/"),
         },
     }
     if quote.said_on:
@@ -751,7 +751,7 @@ def quotation_data(quote):
         {
             "@type": "NewsArticle",
             "headline": article.headline,
-            "url": settings.SITE_URL + article.get_absolute_url(),
+            "url": absolute_url(article.get_absolute_url()),
         }
         for article in quote.published_articles
     ]
@@ -867,7 +867,7 @@ class SpeakerDetailView(QuoteMixin, SingleObjectMixin, ListView):
 
     def get_context_data(self, **kwargs):
         speaker = self.object
-        url = settings.SITE_URL + speaker.get_absolute_url()
+        url = absolute_url(speaker.get_absolute_url())
         person = {"@type": "Person", "@id": url, "name": speaker.name, "url": url}
         if speaker.title:
             person["jobTitle"] = speaker.title
