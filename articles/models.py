@@ -312,11 +312,15 @@ def published_params():
     return [Status.PUBLISHED, timezone.now()]
 
 
+def published_q():
+    """The one definition of what readers may see. A scheduled article is
+    published with a future time: it appears on its own when the time comes."""
+    return Q(status=Status.PUBLISHED, published_at__lte=timezone.now())
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
-        """The one definition of what readers may see. A scheduled article is
-        published with a future time: it appears on its own when the time comes."""
-        return self.filter(status=Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_q())
 
     def reader_page(self, slug):
         """The published story at `slug` as its page needs it, or None: every
@@ -440,6 +444,32 @@ class ArticleQuerySet(models.QuerySet):
         if user.has_perm("articles.publish_article"):
             return self
         return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
+
+    def previewable_by(self, user):
+        """The articles `user` may read before readers can (drafts, stories in
+        review, scheduled, unpublished): every one for editors, and for a writer
+        those they created or sign. Staff who may only view articles (fundraising)
+        preview nothing: a draft is private to the people working on it."""
+        if not (user.is_active and user.is_staff):
+            return self.none()
+        if user.has_perm("articles.publish_article"):
+            return self
+        if not user.has_perm("articles.change_article"):
+            return self.none()
+        own = Article.objects.filter(Q(created_by=user) | Q(authors__user=user))
+        return self.filter(pk__in=own.values("pk"))
+
+    def visible_to(self, user):
+        """What `user` (None: a reader) may open at a story's address: what is
+        published, and what they may preview (previewable_by)."""
+        if user is None:
+            return self.published()
+        previewable = Article.objects.previewable_by(user)
+        if previewable.query.is_empty():
+            return self.published()
+        if not previewable.query.where:
+            return self
+        return self.filter(published_q() | Q(pk__in=previewable.values("pk")))
 
 
 @reversion.register(
@@ -876,6 +906,18 @@ class Article(models.Model):
 
     # Workflow. Every step checks who asks on the server; the admin's buttons only
     # call these methods.
+
+    def can_preview(self, user):
+        """Whether `user` may read this article before readers can (see
+        ArticleQuerySet.previewable_by)."""
+        if not (user.is_active and user.is_staff):
+            return False
+        if user.has_perm("articles.publish_article"):
+            return True
+        return user.has_perm("articles.change_article") and (
+            self.created_by_id == user.pk
+            or self.bylines.filter(author__user=user).exists()
+        )
 
     def can_edit(self, user):
         if user.has_perm("articles.publish_article"):
@@ -1390,6 +1432,16 @@ def _in_published_article(path):
     )
 
 
+def _may_preview_quotes(user):
+    """Quotes and speakers not public yet are shown to those who edit them."""
+    return (
+        user is not None
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("articles.change_quote")
+    )
+
+
 class SpeakerQuerySet(models.QuerySet):
     def with_visibility(self):
         """Annotate `is_public`: whether any quote of the speaker is public."""
@@ -1398,6 +1450,13 @@ class SpeakerQuerySet(models.QuerySet):
     def public(self):
         """Speakers readers may see: those with at least one public quote."""
         return self.with_visibility().filter(is_public=True)
+
+    def visible_to(self, user):
+        """Speakers `user` (None: a reader) may open: public ones, and for those
+        who edit quotes, the others too, as a preview."""
+        if _may_preview_quotes(user):
+            return self.with_visibility()
+        return self.public()
 
 
 class Speaker(models.Model):
@@ -1448,6 +1507,13 @@ class QuoteQuerySet(models.QuerySet):
     def public(self):
         """Quotes readers may see: those in at least one published article."""
         return self.with_visibility().filter(is_public=True)
+
+    def visible_to(self, user):
+        """Quotes `user` (None: a reader) may open: public ones, and for those who
+        edit quotes, the others too, as a preview."""
+        if _may_preview_quotes(user):
+            return self.with_visibility()
+        return self.public()
 
     def with_published_articles(self):
         """Prefetch, as `published_articles`, the published articles each quote

@@ -57,6 +57,42 @@ class PublishedMixin:
         return Article.objects.published()
 
 
+def previewer(request):
+    """The signed-in staff member asking, who may be shown what readers cannot
+    see yet, or None. Only a request with a session can be staff: looking at the
+    user of every reader's request would make the page vary by cookie, and
+    uncacheable."""
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return None
+    user = request.user
+    return user if user.is_active and user.is_staff else None
+
+
+class PublishedOrStaffMixin:
+    """The one rule of every public detail view: readers get what is public; a
+    staff member also gets what is not public yet but is theirs to work on (each
+    model's `visible_to(user)` says what), as a preview that is never cached nor
+    indexed; everyone else gets a 404."""
+
+    def visible(self, user):
+        """The rows `user` (None: a reader) may open here."""
+        raise NotImplementedError
+
+    def get_queryset(self):
+        return self.visible(previewer(self.request))
+
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        if context.get("preview"):
+            mark_preview(response)
+        return response
+
+
+def mark_preview(response):
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex"
+
+
 class HomeView(TemplateView):
     """The front page: the lead story, the latest, developing stories, and the
     newest from each section, in one query whatever the archive holds."""
@@ -96,24 +132,19 @@ class HomeView(TemplateView):
         return context
 
 
-class ArticleDetailView(PublishedMixin, DetailView):
+class ArticleDetailView(PublishedOrStaffMixin, DetailView):
     context_object_name = "article"
     template_name = "articles/article_detail.html"
 
-    def is_staff(self):
-        # Only a request with a session can be staff: looking at the user of every
-        # reader's request would make the page vary by cookie, and uncacheable.
-        has_session = settings.SESSION_COOKIE_NAME in self.request.COOKIES
-        return has_session and self.request.user.has_perm("articles.view_article")
-
-    def get_queryset(self):
-        if self.is_staff():
-            # Staff preview drafts, scheduled and unpublished articles at their URL.
-            return Article.objects.for_page()
-        return super().get_queryset()
+    def visible(self, user):
+        # Staff preview drafts, scheduled and unpublished articles at their URL,
+        # if they may work on them (Article.objects.visible_to).
+        if user is None:
+            return Article.objects.published()
+        return Article.objects.for_page().visible_to(user)
 
     def get_object(self, queryset=None):
-        self.loaded = self.is_staff()
+        self.loaded = previewer(self.request) is not None
         if self.loaded:
             return super().get_object(queryset)
         # Readers: the row alone, whose stored parts (articles.parts) hold the rest.
@@ -142,11 +173,7 @@ class ArticleDetailView(PublishedMixin, DetailView):
         if request.path != self.object.get_absolute_url():
             return redirect(self.object, permanent=True)
         response = self.render_story(self.object, loaded=self.loaded)
-        preview = not self.object.is_published()
-        if preview:
-            add_never_cache_headers(response)
-            response["X-Robots-Tag"] = "noindex"
-        elif self.object.developing:
+        if self.object.is_published() and self.object.developing:
             response.shared_max_age = settings.DEVELOPING_PAGE_MAX_AGE
         return response
 
@@ -194,7 +221,7 @@ def preview(request, token):
     view = ArticleDetailView(object=article)
     view.setup(request)
     response = view.render_story(article, loaded=True)
-    response["X-Robots-Tag"] = "noindex"
+    mark_preview(response)
     return response
 
 
@@ -707,15 +734,6 @@ SHARE_IMAGE_MAX_AGE = 365 * 24 * 3600
 SHARE_IMAGE_REDIRECT_MAX_AGE = 300
 
 
-def staff_with(request, permission):
-    """Whether the request comes from staff with `permission`, who may preview what
-    readers cannot see yet. A reader has no session cookie, so for them the user is
-    never looked up: the page then does not vary by cookie and can be cached."""
-    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.has_perm(
-        permission
-    )
-
-
 def quotation_data(quote):
     """schema.org Quotation for a quote page, with absolute URLs."""
     person = {
@@ -765,8 +783,13 @@ class QuoteMixin:
     article), with their speakers and the published articles they appear in."""
 
     def get_queryset(self):
+        return self.quotes(None)
+
+    def quotes(self, user):
         return (
-            Quote.objects.public().select_related("speaker").with_published_articles()
+            Quote.objects.visible_to(user)
+            .select_related("speaker")
+            .with_published_articles()
         )
 
 
@@ -811,59 +834,45 @@ class QuoteListView(QuoteMixin, ListView):
         return context
 
 
-class QuoteDetailView(QuoteMixin, DetailView):
-    """A quote's permalink. Staff also see quotes not public yet, as a preview."""
+class QuoteDetailView(PublishedOrStaffMixin, QuoteMixin, DetailView):
+    """A quote's permalink. Staff who edit quotes also see those not public yet,
+    as a preview."""
 
     template_name = "articles/quote_detail.html"
     context_object_name = "quote"
 
-    def get_queryset(self):
-        if staff_with(self.request, "articles.view_quote"):
-            return (
-                Quote.objects.with_visibility()
-                .select_related("speaker")
-                .with_published_articles()
-            )
-        return super().get_queryset()
+    def visible(self, user):
+        return self.quotes(user)
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
-        preview = not self.object.is_public
-        response = self.render_to_response(
+        return self.render_to_response(
             self.get_context_data(
                 object=self.object,
-                preview=preview,
+                preview=not self.object.is_public,
                 structured_data=quotation_data(self.object),
             )
         )
-        if preview:
-            add_never_cache_headers(response)
-            response["X-Robots-Tag"] = "noindex"
-        return response
 
 
-class SpeakerDetailView(QuoteMixin, SingleObjectMixin, ListView):
+class SpeakerDetailView(PublishedOrStaffMixin, QuoteMixin, SingleObjectMixin, ListView):
     """A speaker with their public quotes, newest first, and the articles each
-    appears in. Staff also see a speaker with no public quote yet, as a preview."""
+    appears in. Staff who edit quotes also see a speaker with no public quote yet,
+    as a preview."""
 
     template_name = "articles/speaker_detail.html"
     paginate_by = 20
 
+    def visible(self, user):
+        return Speaker.objects.visible_to(user).select_related("photo")
+
     def get(self, request, *args, **kwargs):
-        speakers = Speaker.objects.select_related("photo")
-        if staff_with(request, "articles.view_speaker"):
-            speakers = speakers.with_visibility()
-        else:
-            speakers = speakers.public()
-        self.object = self.get_object(queryset=speakers)
-        response = super().get(request, *args, **kwargs)
-        if not self.object.is_public:
-            add_never_cache_headers(response)
-            response["X-Robots-Tag"] = "noindex"
-        return response
+        self.object = self.get_object(queryset=self.visible(previewer(request)))
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return super().get_queryset().filter(speaker=self.object)
+        # The speaker's quotes readers may see, even in a staff preview.
+        return self.quotes(None).filter(speaker=self.object)
 
     def get_context_data(self, **kwargs):
         speaker = self.object
@@ -893,11 +902,7 @@ def quote_image(request, pk):
     gives it), so the response may be cached for good; without it, or with an old
     one, the answer is a short-lived redirect to the current image.
     """
-    quotes = Quote.objects.select_related("speaker")
-    if staff_with(request, "articles.view_quote"):
-        quotes = quotes.with_visibility()
-    else:
-        quotes = quotes.public()
+    quotes = Quote.objects.visible_to(previewer(request)).select_related("speaker")
     quote = get_object_or_404(quotes, pk=pk)
     current = request.GET.get("v") == share_images.fingerprint(quote)
     if current:
