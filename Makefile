@@ -32,9 +32,14 @@ migrate: $(BIN)/.runtime-installed
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# The background task worker runs beside the server; when the server stops (Ctrl-C),
+# the worker and its reloader are stopped with it (bash's job control: its own group).
+run: SHELL := bash
 run: demo
 	@echo "Serving Newsroom at http://$(HOST):$(PORT)/ (admin: http://$(HOST):$(PORT)/admin/)"
-	SITE_URL=$(SITE_URL) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@export SITE_URL=$(SITE_URL); set -m; \
+	$(BIN)/python manage.py db_worker & trap 'kill -TERM -- -$$! 2>/dev/null' EXIT; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

@@ -1,3 +1,4 @@
+from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig
 
 
@@ -5,3 +6,10 @@ class NewsroomAdminConfig(AdminConfig):
     """Django's admin, on the newsroom's site (newsroom.admin)."""
 
     default_site = "newsroom.admin.NewsroomAdminSite"
+
+
+class NewsroomConfig(AppConfig):
+    """The project's own commands and tasks (worker_health, newsroom.tasks)."""
+
+    name = "newsroom"
+    verbose_name = "Newsroom"

@@ -70,6 +70,9 @@ INSTALLED_APPS = [
     "csp",
     "django_ckeditor_5",
     "reversion",
+    "django_tasks",
+    "django_tasks_db",
+    "newsroom.apps.NewsroomConfig",
     "articles",
     "donations",
 ]
@@ -156,6 +159,17 @@ WORKER_MEMO_SECONDS = 2
 READER_PAGE_MAX_AGE = int(env("READER_PAGE_MAX_AGE", "30"))
 # Developing stories change every few minutes: a shorter life in front.
 DEVELOPING_PAGE_MAX_AGE = int(env("DEVELOPING_PAGE_MAX_AGE", "10"))
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks): work that
+# takes seconds, such as a CSV import, is queued in the database and run by a worker
+# process, `manage.py db_worker` (`make run` starts one beside the development server;
+# docker-compose.yml runs the `worker` service). `manage.py worker_health` checks it.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"django.contrib.auth.password_validation.{name}"}

@@ -30,6 +30,23 @@ def _empty_cache(settings):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background tasks run at once, inside the test. Tests of the queue itself ask
+    for `db_tasks`: the database backend, run by a worker as in production."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
+
+
+@pytest.fixture
+def db_tasks(settings):
+    """Tasks queued in the database, as `manage.py db_worker` takes them."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+    }
+
+
 @pytest.fixture
 def memo_clock(settings, monkeypatch):
     """The worker's memo (newsroom.memo) on, as in production, with a clock the test

@@ -45,7 +45,7 @@ def test_readme_documents_every_setting():
 
 
 def test_compose_runs_web_db_redis_and_nginx(compose):
-    assert set(compose["services"]) == {"web", "db", "redis", "nginx"}
+    assert set(compose["services"]) == {"web", "worker", "db", "redis", "nginx"}
     assert compose["services"]["db"]["image"] == "postgres:16"
     assert compose["services"]["web"]["build"] == "."
 
