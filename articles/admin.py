@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 import reversion
 from django import forms
 from django.conf import settings
@@ -28,6 +30,7 @@ from .models import (
     PullQuote,
     Quote,
     RepublishCount,
+    RepublishPartner,
     Section,
     Speaker,
     Status,
@@ -910,10 +913,41 @@ class RepublishCountAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("site"), ordering="host")
     def host_or_unknown(self, count):
-        return count.host or _("(not known)")
+        return count.host or _("(other or unknown sites)")
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class RepublishPartnerForm(forms.ModelForm):
+    class Meta:
+        model = RepublishPartner
+        fields = ["host", "name"]
+
+    def clean_host(self):
+        host = self.cleaned_data["host"].strip().lower()
+        if "://" in host:  # an address pasted whole
+            try:
+                host = urlsplit(host).hostname or ""
+            except ValueError:
+                host = ""
+        return host.rstrip(".")
+
+
+@admin.register(RepublishPartner)
+class RepublishPartnerAdmin(admin.ModelAdmin):
+    """Sites confirmed to republish our stories. The republish pixel counts views
+    by site only for these: anyone can claim any site in a Referer header."""
+
+    form = RepublishPartnerForm
+    list_display = ["host", "name", "confirmed_by", "confirmed_at"]
+    list_select_related = ["confirmed_by"]
+    search_fields = ["host", "name"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.confirmed_by = request.user
+        super().save_model(request, obj, form, change)

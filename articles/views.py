@@ -575,11 +575,19 @@ class RepublishView(PublishedMixin, DetailView):
             },
             request=self.request,
         )
-        canonical = article.canonical_url or absolute_url(article.get_absolute_url())
+        # Built by the template engine, with the escaping of every page: the copy
+        # is pasted into other sites' pages as it is.
+        canonical_tag = render_to_string(
+            "articles/includes/_republish_canonical.html",
+            {
+                "canonical": article.canonical_url
+                or absolute_url(article.get_absolute_url())
+            },
+        )
         response = self.render_to_response(
             self.get_context_data(
                 copy=copy.strip(),
-                canonical_tag=f'<link rel="canonical" href="{canonical}">',
+                canonical_tag=canonical_tag.strip(),
                 left_out_images=bool(image and not image.may_redistribute)
                 or "<img" in article.body,
             )
@@ -593,6 +601,8 @@ PIXEL = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00"
     b"\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
 )
+# The largest id a row may have (PostgreSQL's bigint).
+MAX_ID = 2**63 - 1
 HOST_NAME = re.compile(r"[a-z0-9-]+(\.[a-z0-9-]+)*")
 
 
@@ -616,6 +626,8 @@ def republish_pixel(request, pk):
     """The image in a republished copy: each view adds one to the article's count
     for that site and day. Nothing about the reader is kept: no cookie, no address;
     of the request only the referring site's host name is read."""
+    if pk > MAX_ID:
+        raise Http404(_("No such story."))
     if request.method == "GET":
         RepublishCount.objects.record(pk, referring_host(request))
     response = HttpResponse(PIXEL, content_type="image/gif")

@@ -5,12 +5,13 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Licence, RepublishCount
+from articles.models import Article, Licence, RepublishCount, RepublishPartner
 from articles.richtext import for_republishing, without_images
 from articles.views import PIXEL
 from tests.factories import (
@@ -151,11 +152,18 @@ def test_republish_page_query_count(client, story, django_assert_num_queries):
 # The counting pixel --------------------------------------------------------------
 
 
-def test_pixel_counts_views_per_site_and_day(client, story):
+@pytest.fixture
+def partner():
+    """A site an editor confirmed republishes our stories."""
+    return RepublishPartner.objects.create(host="partner.example")
+
+
+def test_pixel_counts_views_per_site_and_day(client, story, partner):
     for referer in (
         "https://partner.example/news/budget",
         "https://partner.example/other-page",
         "https://PARTNER.example./x",
+        "https://news.partner.example/x",
         "https://other.example/",
     ):
         response = client.get(pixel_url(story), HTTP_REFERER=referer)
@@ -164,11 +172,12 @@ def test_pixel_counts_views_per_site_and_day(client, story):
         assert response["Content-Type"] == "image/gif"
     client.get(pixel_url(story))  # the browser did not say where
     counts = {c.host: c.views for c in RepublishCount.objects.filter(article=story)}
-    assert counts == {"partner.example": 3, "other.example": 1, "": 1}
+    # Sites nobody confirmed are counted together, with the views of unknown ones.
+    assert counts == {"partner.example": 4, "": 2}
     assert {c.day for c in RepublishCount.objects.all()} == {timezone.localdate()}
 
 
-def test_pixel_keeps_nothing_about_the_reader(client, story):
+def test_pixel_keeps_nothing_about_the_reader(client, story, partner):
     response = client.get(
         pixel_url(story),
         HTTP_REFERER="https://partner.example/page?reader=jane@example.org",
@@ -239,7 +248,7 @@ def test_simultaneous_views_are_all_counted():
     assert count.views == 80
 
 
-def test_the_newsroom_reads_republish_counts_in_the_admin(client):
+def test_the_newsroom_reads_republish_counts_in_the_admin(client, partner):
     story = ArticleFactory(headline="Council passes the budget")
     RepublishCount.objects.record(story.pk, "partner.example")
     RepublishCount.objects.record(story.pk, "")
@@ -247,7 +256,121 @@ def test_the_newsroom_reads_republish_counts_in_the_admin(client):
     response = client.get(reverse("admin:articles_republishcount_changelist"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "partner.example" in page and "(not known)" in page
+    assert "partner.example" in page and "(other or unknown sites)" in page
     assert "Council passes the budget" in page
     add = client.get(reverse("admin:articles_republishcount_add"))
     assert add.status_code == 403
+
+
+def test_made_up_sites_add_no_rows(client, story):
+    for number in range(300):
+        client.get(pixel_url(story), HTTP_REFERER=f"https://site{number}.example/")
+
+    assert list(RepublishCount.objects.values_list("host", "views")) == [("", 300)]
+
+
+def test_a_site_claiming_a_partners_parent_domain_is_not_the_partner(client, story):
+    RepublishPartner.objects.create(host="news.partner.example")
+    for referer in ("https://partner.example/", "https://evilnews.partner.example/"):
+        client.get(pixel_url(story), HTTP_REFERER=referer)
+    client.get(pixel_url(story), HTTP_REFERER="https://a.news.partner.example/")
+
+    counts = dict(RepublishCount.objects.values_list("host", "views"))
+    assert counts == {"": 2, "news.partner.example": 1}
+
+
+@pytest.mark.parametrize("pk", ["9" * 19, "9" * 20, "1" + "0" * 30])
+def test_pixel_of_an_id_no_row_can_have_is_a_404(client, pk):
+    response = client.get(f"/republish/{pk}/pixel.gif")
+
+    assert response.status_code == 404
+    assert RepublishCount.objects.count() == 0
+
+
+def test_editors_confirm_partners_in_the_admin(client):
+    editor = UserFactory(role="Editor")
+    client.force_login(editor)
+
+    response = client.post(
+        reverse("admin:articles_republishpartner_add"),
+        {"host": "https://News.Partner.Example./about", "name": "Partner News"},
+    )
+
+    assert response.status_code == 302
+    partner = RepublishPartner.objects.get()
+    assert partner.host == "news.partner.example"
+    assert partner.confirmed_by == editor
+    bad = client.post(
+        reverse("admin:articles_republishpartner_add"),
+        {"host": "not a site", "name": ""},
+    )
+    assert bad.status_code == 200
+    assert RepublishPartner.objects.count() == 1
+
+
+def test_writers_see_partners_but_may_not_confirm_one(client):
+    client.force_login(UserFactory(role="Writer"))
+
+    assert (
+        client.get(reverse("admin:articles_republishpartner_changelist")).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:articles_republishpartner_add")).status_code == 403
+
+
+# The canonical link ---------------------------------------------------------------
+
+HOSTILE_URL = 'https://example.org/"><script>alert(1)</script><a href="'
+
+
+def canonical_tag_of(client, article):
+    page = client.get(article.get_republish_url()).content.decode()
+    start = page.index('<textarea id="republish-canonical"')
+    text = page[page.index(">", start) + 1 : page.index("</textarea>", start)]
+    return html.unescape(text)
+
+
+def test_the_canonical_tag_escapes_the_url_like_our_pages_do(client):
+    article = ArticleFactory()
+    # Saved around the form's validation, as an old row or an import could be.
+    Article.objects.filter(pk=article.pk).update(canonical_url=HOSTILE_URL)
+    article.refresh_from_db()
+
+    tag = canonical_tag_of(client, article)
+
+    assert "<script>" not in tag
+    assert tag == f'<link rel="canonical" href="{html.escape(HOSTILE_URL)}">'
+    # Our own page escapes it the same way.
+    page = client.get(article.get_absolute_url()).content.decode()
+    assert "<script>alert(1)" not in page
+
+
+def test_the_canonical_tag_names_the_original_when_there_is_one(client):
+    article = ArticleFactory(canonical_url="https://original.example/story?a=1&b=2")
+
+    tag = canonical_tag_of(client, article)
+
+    assert (
+        tag
+        == '<link rel="canonical" href="https://original.example/story?a=1&amp;b=2">'
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "ftp://files.example.org/story",
+        "//example.org/story",
+        "data:text/html,<script>alert(1)</script>",
+    ],
+)
+def test_a_canonical_url_is_an_http_or_https_address(url):
+    article = ArticleFactory.build(canonical_url=url)
+
+    with pytest.raises(ValidationError) as error:
+        article.clean_fields(
+            exclude=[f.name for f in Article._meta.fields if f.name != "canonical_url"]
+        )
+
+    assert "canonical_url" in error.value.message_dict
