@@ -9,7 +9,8 @@ class NewsroomAdminConfig(AdminConfig):
 
 
 class NewsroomConfig(AppConfig):
-    """The project's own commands and tasks (worker_health, newsroom.tasks)."""
+    """The project's own commands and tasks (worker_health, backup, restore,
+    newsroom.tasks)."""
 
     name = "newsroom"
     verbose_name = "Newsroom"

@@ -127,6 +127,9 @@ else:
     DATABASES = {"default": database_settings(BASE_DIR / ".pgdata")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Newsroom runs on PostgreSQL only: check DATABASE_URL.")
+# The folder of the pg_dump, pg_restore and psql that `manage.py backup` and `restore`
+# run; unset, they are looked for (newsroom.backups.find_tool).
+PG_BIN = env("PG_BIN")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
