@@ -555,6 +555,7 @@ class ArticleAdmin(admin.ModelAdmin):
             return None
         method, done = WORKFLOW_ACTIONS[action]
         obj.refresh_from_db()
+        started = timezone.now()
         try:
             getattr(obj, method)(by=request.user)
         except PermissionDenied as error:
@@ -567,6 +568,12 @@ class ArticleAdmin(admin.ModelAdmin):
                 done = _("Scheduled for %(when)s.") % {
                     "when": format_local(obj.published_at)
                 }
+            elif action == "publish" and obj.published_at < started:
+                done = _(
+                    "Published, backdated to %(when)s: the publish time set on it. "
+                    "To show it as new instead, set the publish time to now and "
+                    "save."
+                ) % {"when": format_local(obj.published_at)}
             self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 

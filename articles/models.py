@@ -566,7 +566,8 @@ class Article(models.Model):
         db_index=True,
         help_text=_(
             "When readers first see it. Empty: now, when you press Publish. A future "
-            "time schedules the article."
+            "time schedules the article; a past time backdates it (a story first "
+            "published elsewhere, an archive import) and is kept as you set it."
         ),
     )
     first_published_at = models.DateTimeField(
@@ -679,6 +680,7 @@ class Article(models.Model):
             and not self.coverage_ended_at
         ):
             self.coverage_ended_at = timezone.now()
+        self.keep_dates_consistent()
         self.body_text = plain_text(sanitize(self.body))
         if self.pk is not None:
             self.remember_old_slug()
@@ -717,6 +719,22 @@ class Article(models.Model):
         Article.objects.filter(pk=self.pk).filter(
             Q(updated_materially_at__isnull=True) | Q(updated_materially_at__lt=when)
         ).update(updated_materially_at=when)
+
+    def keep_dates_consistent(self):
+        """“First published” and the start of live coverage follow what readers
+        see: a story published (or backdated) to a time before its recorded first
+        publication was first published then, and coverage that was live from
+        the story's first publication (or flagged before it) starts with it."""
+        if self.status != Status.PUBLISHED or self.published_at is None:
+            return
+        first = self.first_published_at
+        if first is not None and first <= self.published_at:
+            return
+        if self.coverage_started_at and (
+            first is None or self.coverage_started_at <= first
+        ):
+            self.coverage_started_at = self.published_at
+        self.first_published_at = self.published_at
 
     def remember_old_slug(self):
         old = Article.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
@@ -981,25 +999,17 @@ class Article(models.Model):
         self._transition(by, Status.DRAFT, _("Sent back to draft"))
 
     def publish(self, by, at=None):
-        """Publish now, or at `at` (or the article's own publish time) if that is
-        in the future: then the article is scheduled and appears by itself."""
+        """Publish at `at`, else at the article's own publish time, else now. The
+        time is kept as the editor set it: a future one schedules the article (it
+        appears by itself), a past one backdates it."""
         self._require_publisher(by)
         problems = self.publish_problems()
         if problems:
             raise WorkflowError(_("This article cannot be published yet."), problems)
         now = timezone.now()
         when = at or self.published_at or now
-        if at is None and self.status != Status.PUBLISHED and when < now:
-            # A time left over from an earlier draft does not backdate the story.
-            when = now
         comment = _("Scheduled") if when > now else _("Published")
-        self._transition(
-            by,
-            Status.PUBLISHED,
-            comment,
-            published_at=when,
-            first_published_at=self.first_published_at or when,
-        )
+        self._transition(by, Status.PUBLISHED, comment, published_at=when)
         if when <= now:
             # Chosen now rather than by the first reader; and the stories closest to
             # this one choose again, so they link to it.
@@ -1013,7 +1023,18 @@ class Article(models.Model):
             raise WorkflowError(
                 _("Only a published or scheduled article can be unpublished.")
             )
-        self._transition(by, Status.UNPUBLISHED, _("Unpublished"))
+        # A scheduled story taken back before its time was never seen by readers.
+        # Its publish time stays, as the editor set it; its first publication is
+        # still to come.
+        never_seen = (
+            self.first_published_at and self.first_published_at > timezone.now()
+        )
+        self._transition(
+            by,
+            Status.UNPUBLISHED,
+            _("Unpublished"),
+            **({"first_published_at": None} if never_seen else {}),
+        )
 
     def restore(self, version, by):
         """Bring back the words, placement, bylines and pull quotes of an earlier

@@ -94,10 +94,58 @@ def test_scheduled_article_is_hidden_until_its_time_and_appears_without_a_job(ed
     assert article in Article.objects.published()
 
 
-def test_a_stale_publish_time_from_an_old_draft_does_not_backdate_the_story(editor):
-    article = DraftFactory(published_at=timezone.now() - timedelta(days=30))
+def test_a_past_publish_time_set_on_a_draft_backdates_the_story(editor):
+    when = timezone.now() - timedelta(days=800)
+    article = DraftFactory(published_at=when, developing=True)
     article.publish(by=editor)
-    assert article.published_at > timezone.now() - timedelta(minutes=1)
+    article.refresh_from_db()
+    assert article.published_at == when
+    assert article.is_published() is True
+    # What readers are told is consistent with the time set.
+    assert article.first_published_at == when
+    assert article.coverage_started_at == when
+    assert article.get_absolute_url().startswith(f"/{when:%Y}/")
+
+
+def test_backdating_a_live_story_moves_its_first_publication_and_coverage(editor):
+    article = DraftFactory(developing=True)
+    article.publish(by=editor)
+    article.refresh_from_db()
+    # Flagged while a draft: coverage starts when readers could first see it.
+    assert article.coverage_started_at == article.published_at
+    when = timezone.now() - timedelta(days=400)
+    article.published_at = when
+    article.save()
+    article.refresh_from_db()
+    assert article.first_published_at == when
+    assert article.coverage_started_at == when
+
+
+def test_coverage_flagged_after_publication_starts_when_flagged(editor):
+    article = DraftFactory()
+    article.publish(by=editor)
+    article.developing = True
+    article.save()
+    article.refresh_from_db()
+    assert article.coverage_started_at > article.published_at
+    article.published_at -= timedelta(days=2)
+    article.save()
+    article.refresh_from_db()
+    assert article.first_published_at == article.published_at
+    assert article.coverage_started_at > article.first_published_at + timedelta(days=1)
+
+
+def test_a_scheduled_story_taken_back_keeps_its_time_and_was_never_published(editor):
+    when = timezone.now() + timedelta(hours=3)
+    article = DraftFactory()
+    article.publish(by=editor, at=when)
+    article.unpublish(by=editor)
+    article.refresh_from_db()
+    assert article.published_at == when
+    assert article.first_published_at is None
+    article.publish(by=editor)
+    assert article.is_scheduled() is True
+    assert article.first_published_at == when
 
 
 def test_republishing_keeps_the_first_publication_time(editor):
