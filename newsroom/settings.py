@@ -79,6 +79,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Health checks answer before ALLOWED_HOSTS is checked (newsroom/views.py).
+    "newsroom.views.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.csp.NewsroomCSPMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",

@@ -33,3 +33,24 @@ def test_readyz_is_503_when_the_database_is_unreachable(client):
         connection.settings_dict.update(saved)
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "unreachable"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+@pytest.mark.parametrize("allowed", [["localhost"], ["news.example.org"], [".org"]])
+def test_health_checks_answer_by_address_whatever_the_allowed_hosts(
+    client, settings, path, allowed
+):
+    """docker-compose.yml's health check asks http://127.0.0.1:8000/readyz, a load
+    balancer the container's IP: neither is a host the site is set to answer to."""
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = allowed
+    for host in ("127.0.0.1:8000", "10.0.3.7"):
+        response = client.get(path, HTTP_HOST=host)
+        assert response.status_code == 200, (host, response.content)
+        assert response.json()["status"] == "ok"
+        assert "no-cache" in response["Cache-Control"]
+        assert response["X-Content-Type-Options"] == "nosniff"
+        # Everything else still answers only to the allowed hosts.
+        assert client.get("/", HTTP_HOST=host).status_code == 400
+        assert client.post(path, HTTP_HOST=host).status_code == 400
