@@ -91,6 +91,23 @@ def test_nginx_serves_media_and_proxies_to_web():
     assert "proxy_set_header X-Forwarded-Proto $scheme;" in conf
 
 
+def test_nginx_compresses_text():
+    conf = re.sub(r"#.*", "", (ROOT / "docker" / "nginx.conf").read_text())
+    assert re.search(r"^gzip on;$", conf, re.MULTILINE)
+    types = set(re.search(r"^gzip_types ([^;]+);", conf, re.MULTILINE).group(1).split())
+    # text/html is always compressed once gzip is on.
+    assert {
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/xml",
+        "application/rss+xml",
+        "application/atom+xml",
+        "image/svg+xml",
+    } <= types
+
+
 def test_dockerfile_runs_migrations_then_gunicorn_as_a_non_root_user():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert dockerfile.startswith("FROM python:3.1")

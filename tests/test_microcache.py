@@ -7,6 +7,7 @@ Needs an `nginx` binary (Debian: apt-get install nginx-light); skipped without o
 Django's own page cache is off here (tests/conftest.py), so only nginx caches.
 """
 
+import contextlib
 import http.client
 import os
 import re
@@ -78,14 +79,12 @@ http {{
 """
 
 
-@pytest.fixture
-def nginx(live_server, tmp_path):
-    """A running nginx in front of the live server; yields its base URL."""
-    root = tmp_path / "nginx"
-    (root / "media").mkdir(parents=True)
-    (root / "media" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0not really a jpeg")
+@contextlib.contextmanager
+def running_nginx(root: Path, upstream: str):
+    """nginx with docker/nginx.conf (nginx_conf) in front of upstream, its files in
+    root (media/ is the media volume); yields its base URL and the config file."""
+    (root / "media").mkdir(parents=True, exist_ok=True)
     port = free_port()
-    upstream = urlsplit(live_server.url).netloc
     conf = root / "nginx.conf"
     conf.write_text(nginx_conf(root, upstream, port))
     error_log = root / "error.log"
@@ -116,15 +115,27 @@ def nginx(live_server, tmp_path):
                 log = error_log.read_text() if error_log.exists() else ""
                 pytest.fail(f"nginx did not start:\n{output}\n{log}")
             time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
     try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        yield f"http://127.0.0.1:{port}", conf
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
     log = error_log.read_text() if error_log.exists() else ""
     assert "[emerg]" not in log and "[crit]" not in log, log
+
+
+@pytest.fixture
+def nginx(live_server, tmp_path):
+    """A running nginx in front of the live server; yields its base URL."""
+    root = tmp_path / "nginx"
+    (root / "media").mkdir(parents=True)
+    (root / "media" / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0not really a jpeg")
+    with running_nginx(root, urlsplit(live_server.url).netloc) as (base, _conf):
+        yield base
 
 
 class Response:
