@@ -7,7 +7,8 @@ it with the Dockerfile's own RUN line, and each service built from it runs its c
 (compose's `command`, else the Dockerfile's CMD) with compose's environment, word for
 word, except where compose's network and volumes cannot exist here: DATABASE_URL and
 REDIS_URL point at the tests' PostgreSQL and Redis (what `db` and `redis` stand for),
-the media volume is a folder, and the web port is a free one. nginx runs
+the media volume is a folder, and the web port is a free one. The worker starts once
+web is healthy, as compose orders it. nginx runs
 docker/nginx.conf in front (tests/test_microcache.py's helpers), every health check
 runs as written in the YAML, and a reader page comes through nginx compressed and
 micro-cached.
@@ -272,18 +273,22 @@ def command_of(service):
     return shlex.split(command) if isinstance(command, str) else list(command)
 
 
-def healthcheck(test, env, cwd, replacements=()):
-    """Runs a compose health check test (["CMD", ...] or ["CMD-SHELL", "..."]) once;
-    returns its exit status and output."""
+def healthcheck(test, env, cwd, replacements=(), timeout="10s"):
+    """Runs a compose health check test (["CMD", ...] or ["CMD-SHELL", "..."]) once,
+    within its timeout; returns its exit status and output."""
     kind, *argv = test
     argv = [_replace(a, replacements) for a in argv]
     if kind == "CMD-SHELL":
         argv = ["sh", "-c", " ".join(argv)]
     else:
         assert kind == "CMD", test
-    done = subprocess.run(
-        argv, cwd=cwd, env=container_env(env), capture_output=True, timeout=10
-    )
+    seconds = int(str(timeout).removesuffix("s"))
+    try:
+        done = subprocess.run(
+            argv, cwd=cwd, env=container_env(env), capture_output=True, timeout=seconds
+        )
+    except subprocess.TimeoutExpired as expired:
+        return "timeout", str(expired)
     return done.returncode, (done.stdout + done.stderr).decode(errors="replace")
 
 
@@ -293,15 +298,30 @@ def _replace(text, replacements):
     return text
 
 
-def wait_healthy(test, env, cwd, replacements, process, seconds=60):
+def wait_healthy(check, env, cwd, replacements, process, seconds=90):
     deadline = time.monotonic() + seconds
     while True:
-        status, output = healthcheck(test, env, cwd, replacements)
+        status, output = healthcheck(
+            check["test"], env, cwd, replacements, check.get("timeout", "10s")
+        )
         if status == 0:
             return
         if process.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"never healthy ({status}): {output}\n{stop(process)}")
         time.sleep(0.5)
+
+
+def start(command, env, cwd, log):
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=container_env(env),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log = log
+    return process
 
 
 def stop(process):
@@ -377,22 +397,26 @@ def test_compose_comes_up_healthy_and_serves_readers_through_nginx(
     assert any(address[0] in word for word in test), test
     # Before the server runs, the health check fails: it can.
     assert healthcheck(test, web_env, app, [address])[0] != 0
-    log = tmp_path / "web.log"
-    process = subprocess.Popen(
-        [_replace(word, [bind]) for word in command],
-        cwd=app,
-        env=container_env(web_env),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    process = start(
+        [_replace(word, [bind]) for word in command], web_env, app, tmp_path / "web.log"
     )
-    process.log = log
+    worker = None
     try:
-        wait_healthy(test, web_env, app, [address], process)
+        wait_healthy(web["healthcheck"], web_env, app, [address], process)
         # The image's own HEALTHCHECK (docker run without compose) passes too.
         (image_check,) = [a for i, a in dockerfile_instructions() if i == "HEALTHCHECK"]
         image_test = ["CMD-SHELL", image_check.split(" CMD ", 1)[1]]
         assert healthcheck(image_test, web_env, app, [address])[0] == 0
+
+        # worker: once web is healthy (it has migrated), its own command with the same
+        # environment; healthy when it has run the heartbeat task its check queues.
+        service = services["worker"]
+        assert service["depends_on"]["web"]["condition"] == "service_healthy"
+        worker_env = service_environment(service, shell, media)
+        assert worker_env == web_env
+        check = service["healthcheck"]
+        worker = start(command_of(service), worker_env, app, tmp_path / "worker.log")
+        wait_healthy(check, worker_env, app, [], worker)
 
         # db and redis: their health checks against the servers standing in for them.
         db = connection.settings_dict
@@ -445,9 +469,10 @@ def test_compose_comes_up_healthy_and_serves_readers_through_nginx(
             assert status == 200
             assert headers["cache-control"] == "public, immutable"
     finally:
-        output = stop(process)
+        outputs = [stop(p) for p in (worker, process) if p is not None]
         _flush_redis()
-    assert "Traceback" not in output, output
+    for output in outputs:
+        assert "Traceback" not in output, output
 
 
 def _flush_redis():
