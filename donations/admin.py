@@ -71,6 +71,8 @@ class CampaignAdmin(admin.ModelAdmin):
                     "donate_url",
                     "monthly_donate_url",
                     "suggested_amounts",
+                    "default_frequency",
+                    "default_amount",
                     "thank_you_text",
                 ]
             },

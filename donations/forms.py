@@ -49,22 +49,50 @@ class MoneyField(forms.Field):
         return minor
 
 
+def whole_number(value):
+    """A positive whole number written in ASCII digits (str.isdigit() also takes
+    “²” and “١”, which int() refuses or reads), or None."""
+    value = (value or "").strip() if isinstance(value, str) else ""
+    if not (value.isascii() and value.isdigit() and len(value) < 10):
+        return None
+    return int(value) or None
+
+
 def attribution_id(value):
     """Attribution arrives in links readers can edit: anything but a plain id is
     dropped, never an error that stops a gift."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return whole_number(value)
 
 
 class GiveForm(forms.Form):
-    """The donate page's choice of gift, sent to the processor by donations:give."""
+    """The donate page's choice of gift, sent to the processor by donations:give.
+
+    Unbound, it offers the campaign's preselected frequency and amount, so a reader
+    who arrives from an appeal's button can pay at once (see `arriving`)."""
 
     frequency = forms.ChoiceField(
-        label=_("How often"), widget=forms.RadioSelect, initial=Donation.Frequency.ONCE
+        label=_("How often"),
+        widget=forms.RadioSelect,
+        initial=Donation.Frequency.ONCE,
+        error_messages={
+            "required": _("Choose how often you want to give."),
+            "invalid_choice": _("Choose how often you want to give."),
+        },
     )
-    amount = forms.ChoiceField(label=_("Amount"), widget=forms.RadioSelect)
+    amount = forms.ChoiceField(
+        label=_("Amount"),
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose an amount."),
+            "invalid_choice": _("Choose one of the amounts, or Other."),
+        },
+    )
     other_amount = forms.IntegerField(
-        label=_("Other amount"), required=False, min_value=1, max_value=MAX_GIFT
+        label=_("Other amount"),
+        required=False,
+        min_value=1,
+        max_value=MAX_GIFT,
+        error_messages={"invalid": _("Enter the amount in whole units, like 30.")},
     )
     campaign = forms.CharField(widget=forms.HiddenInput, max_length=100)
     appeal = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
@@ -80,22 +108,78 @@ class GiveForm(forms.Form):
         if campaign.monthly_donate_url:
             frequencies.append((Donation.Frequency.MONTHLY, _("Monthly")))
         self.fields["frequency"].choices = frequencies
+        self.fields["frequency"].initial = campaign.preselected_frequency()
         if self.takes_amount:
             amounts = [
                 (str(amount), format_money(amount * MINOR_PER_MAJOR, campaign.currency))
                 for amount in campaign.suggested_amounts
             ]
             self.fields["amount"].choices = [*amounts, (self.OTHER, _("Other"))]
-            if amounts and not self.is_bound:
-                self.fields["amount"].initial = amounts[min(1, len(amounts) - 1)][0]
+            self.fields["amount"].initial, self.fields["other_amount"].initial = (
+                self.amount_choice(campaign.preselected_amount())
+            )
         else:
             del self.fields["amount"]
             del self.fields["other_amount"]
 
+    @classmethod
+    def arriving(cls, campaign, query):
+        """The form for a reader who arrives from a link (an appeal's button or
+        amount, a bookmark, an old page): what the link carries that can be used,
+        the campaign's preselection for the rest, and notes for the reader about
+        what could not be used. Never an error: nothing has been submitted yet."""
+        form = cls(campaign)
+        notes = []
+        frequency = query.get("frequency", "")
+        if frequency:
+            if frequency in dict(form.fields["frequency"].choices):
+                form.initial["frequency"] = frequency
+            else:
+                notes.append(
+                    _(
+                        "The link asked for a way of giving we don't offer: "
+                        "choose how often you want to give."
+                    )
+                )
+        amount = query.get("amount", "")
+        if amount and form.takes_amount:
+            if amount == cls.OTHER:
+                amount = query.get("other_amount", "")
+            whole = whole_number(amount)
+            if whole and whole <= MAX_GIFT:
+                form.initial["amount"], form.initial["other_amount"] = (
+                    form.amount_choice(whole)
+                )
+            else:
+                notes.append(
+                    _(
+                        "We could not use the amount in the link: choose an amount, "
+                        "or type one under Other."
+                    )
+                )
+        for key in ("appeal", "variant"):
+            value = attribution_id(query.get(key))
+            if value is not None:
+                form.initial[key] = value
+        return form, notes
+
+    def amount_choice(self, amount):
+        """(amount, other_amount) that select `amount`, in whole units."""
+        if amount is None:
+            return self.OTHER, None
+        choices = {value for value, _label in self.fields["amount"].choices}
+        if str(amount) in choices:
+            return str(amount), None
+        return self.OTHER, amount
+
+    def lacks_a_choice(self):
+        """A link rather than a submitted form: the gift is not chosen yet."""
+        needed = ["frequency", "amount"] if self.takes_amount else ["frequency"]
+        return any(not self.data.get(name) for name in needed)
+
     @property
     def takes_amount(self):
-        """The processor's page can be told the amount (see Campaign.donate_url)."""
-        return "{amount}" in self.campaign.donate_url
+        return self.campaign.takes_amount
 
     def clean_appeal(self):
         return attribution_id(self.cleaned_data.get("appeal"))
@@ -114,6 +198,17 @@ class GiveForm(forms.Form):
         else:
             cleaned["gift"] = None
         return cleaned
+
+    def reference(self):
+        """Which campaign, appeal and variant the gift came from, for the
+        processor to hand back: nr_c<campaign>[_a<appeal>[_v<variant>]]."""
+        data = self.cleaned_data
+        reference = f"nr_c{self.campaign.pk}"
+        if data.get("appeal"):
+            reference += f"_a{data['appeal']}"
+            if data.get("variant"):
+                reference += f"_v{data['variant']}"
+        return reference
 
 
 def https_urls(field, **kwargs):
@@ -143,6 +238,8 @@ class CampaignForm(forms.ModelForm):
             "donate_url",
             "monthly_donate_url",
             "suggested_amounts",
+            "default_frequency",
+            "default_amount",
             "thank_you_text",
         ]
         formfield_callback = https_urls

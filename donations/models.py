@@ -94,14 +94,19 @@ class Campaign(models.Model):
         max_length=500,
         help_text=_(
             "The page at your payment processor where readers give once. If it takes "
-            "an amount in its address, write {amount} where it goes (whole units)."
+            "an amount in its address, write {amount} where it goes (whole units); "
+            "{reference} is replaced by which campaign, appeal and variant the gift "
+            "came from. Stripe Payment Links get that as client_reference_id."
         ),
     )
     monthly_donate_url = models.URLField(
         _("donate link (monthly gifts)"),
         max_length=500,
         blank=True,
-        help_text=_("Optional. Offers a monthly gift on the donate page."),
+        help_text=_(
+            "Optional. Offers a monthly gift on the donate page. Takes {amount} and "
+            "{reference} like the one-time link."
+        ),
     )
     suggested_amounts = ArrayField(
         models.PositiveIntegerField(validators=[MinValueValidator(1)]),
@@ -110,6 +115,26 @@ class Campaign(models.Model):
         default=list,
         verbose_name=_("suggested amounts"),
         help_text=_("Whole units, separated by commas, e.g. 10,25,50,100."),
+    )
+    default_frequency = models.CharField(
+        _("preselected frequency"),
+        max_length=10,
+        choices=[("once", _("One-time")), ("monthly", _("Monthly"))],
+        default="once",
+        help_text=_(
+            "What the donate form offers first, including for readers who arrive "
+            "from an appeal's button. Monthly needs the monthly donate link."
+        ),
+    )
+    default_amount = models.PositiveIntegerField(
+        _("preselected amount"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Whole units. Empty: the second suggested amount (or the only one). "
+            "Used when the donate link takes {amount}."
+        ),
     )
     thank_you_text = RichTextField(
         _("thank-you page text"),
@@ -141,6 +166,13 @@ class Campaign(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(goal__gt=0), name="campaign_goal_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(default_frequency="once") | ~Q(monthly_donate_url=""),
+                name="campaign_monthly_preselected_only_with_a_link",
+                violation_error_message=_(
+                    "Monthly gifts can only be preselected with a monthly donate link."
+                ),
             ),
         ]
 
@@ -177,11 +209,46 @@ class Campaign(models.Model):
             expected=self.expected_by(now or timezone.now()),
         )
 
-    def link(self, frequency="once", amount=None):
-        """The processor's page for a gift, with the amount filled in if it can be."""
+    def clean(self):
+        errors = {}
+        if self.default_frequency == "monthly" and not self.monthly_donate_url:
+            # The constraint says the same, without pointing at the field.
+            errors["default_frequency"] = _(
+                "Monthly gifts can only be preselected with a monthly donate link."
+            )
+        if self.takes_amount and not self.suggested_amounts and not self.default_amount:
+            errors["default_amount"] = _(
+                "The donate link takes an amount: give suggested amounts or a "
+                "preselected amount, so readers arrive with a gift ready to pay."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def takes_amount(self):
+        """The processor's page can be told the amount (see donate_url)."""
+        return "{amount}" in self.donate_url
+
+    def preselected_amount(self):
+        """The amount the donate form offers first, in whole units, or None."""
+        if self.default_amount:
+            return self.default_amount
+        amounts = self.suggested_amounts
+        return amounts[min(1, len(amounts) - 1)] if amounts else None
+
+    def preselected_frequency(self):
+        if self.default_frequency == "monthly" and self.monthly_donate_url:
+            return "monthly"
+        return "once"
+
+    def link(self, frequency="once", amount=None, reference=""):
+        """The processor's page for a gift, with the amount filled in if it can be,
+        and our reference (which campaign, appeal and variant) if it takes one."""
         url = self.monthly_donate_url if frequency == "monthly" else self.donate_url
         if "{amount}" in url:
             url = url.replace("{amount}", str(amount) if amount else "")
+        if "{reference}" in url:
+            url = url.replace("{reference}", reference)
         return url
 
 
@@ -508,16 +575,18 @@ class Appeal(models.Model):
         return reasons
 
     def link(self, amount=None, variant=None):
-        """Where the appeal's button goes. A campaign's link passes through our own
-        redirect, which tells the processor which appeal and variant it came from."""
+        """Where the appeal's button goes: its own link, else the donate form with
+        the campaign's gift preselected (or `amount`), ready to pay. The form sends
+        the appeal and variant on to the processor (donations:give)."""
         if self.button_url and amount is None:
             return self.button_url
-        query = {"campaign": self.campaign.slug, "appeal": self.pk}
-        if variant is not None:
-            query["variant"] = variant.pk
+        query = {"campaign": self.campaign.slug}
         if amount is not None:
             query["amount"] = amount
-        return f"{reverse('donations:give')}?{urlencode(query)}"
+        query["appeal"] = self.pk
+        if variant is not None:
+            query["variant"] = variant.pk
+        return f"{reverse('donations:donate')}?{urlencode(query)}"
 
     def rules(self, variants):
         """The reader rules of the appeal, as data for the browser's decision (see

@@ -2,12 +2,14 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
+from functools import wraps
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -17,7 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import MAX_GIFT, GiveForm
+from articles.views import page_not_found
+
+from .forms import GiveForm
 from .models import AppealDailyCount, AppealVariant, Campaign
 from .templatetags.donations import progress_texts
 from .webhooks import EventError, SignatureError, handle_event, parse_event
@@ -30,76 +34,96 @@ logger = logging.getLogger(__name__)
 STRIPE_LINK_HOSTS = {"buy.stripe.com", "donate.stripe.com"}
 
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,100}")
+
+
 def campaign_for(request):
-    """The campaign a donate page is about: ?campaign=<slug>, else the current one."""
+    """The campaign a donate page is about: ?campaign=<slug>, else the current one
+    (None when there is none). A slug that cannot be one (junk, a NUL byte, 500
+    characters) is refused before it reaches the database."""
     slug = request.GET.get("campaign", "")
-    if slug:
-        return get_object_or_404(Campaign.objects.filter(active=True), slug=slug[:100])
-    return Campaign.objects.current()
+    if not slug:
+        return Campaign.objects.current()
+    campaign = None
+    if SLUG.fullmatch(slug):
+        campaign = Campaign.objects.filter(active=True, slug=slug).first()
+    if campaign is None:
+        raise Http404(
+            _(
+                "We couldn't find that fundraising campaign: it may have ended. "
+                "The Donate link at the top of every page has the current one."
+            )
+        )
+    return campaign
+
+
+def with_campaign(view):
+    """The view gets the page's campaign; an unknown one is a 404 that says so."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            campaign = campaign_for(request)
+        except Http404 as error:
+            return page_not_found(request, str(error))
+        return view(request, campaign, *args, **kwargs)
+
+    return wrapper
 
 
 @require_GET
-def donate(request):
-    campaign = campaign_for(request)
-    form = None
+@with_campaign
+def donate(request, campaign):
+    """The donate form. Appeals' buttons land here with their attribution (and an
+    amount for the amount buttons): the gift is preselected, ready to pay."""
+    form, notes = None, []
     if campaign is not None:
-        # An appeal's amount buttons land here with their choice and attribution.
-        initial = {
-            key: request.GET[key]
-            for key in ("amount", "appeal", "variant")
-            if request.GET.get(key, "").isdigit() and len(request.GET[key]) < 10
-        }
-        if not 0 < int(initial.get("amount", 1)) <= MAX_GIFT:
-            del initial["amount"]
-        form = GiveForm(campaign, initial=initial)
-        if "amount" in form.fields and "amount" in initial:
-            choices = {value for value, _label in form.fields["amount"].choices}
-            if initial["amount"] not in choices:
-                form.initial.update(
-                    amount=GiveForm.OTHER, other_amount=initial["amount"]
-                )
-    return render_donate(request, campaign, form)
+        form, notes = GiveForm.arriving(campaign, request.GET)
+    return render_donate(request, campaign, form, notes=notes)
 
 
-def render_donate(request, campaign, form, status=200):
+def render_donate(request, campaign, form, notes=(), status=200):
     progress = campaign.progress() if campaign else None
     return render(
         request,
         "donations/donate.html",
-        {"campaign": campaign, "form": form, "progress": progress},
+        {"campaign": campaign, "form": form, "progress": progress, "notes": notes},
         status=status,
     )
 
 
 @require_GET
-def give(request):
+@with_campaign
+def give(request, campaign):
     """Send a reader to the processor's page for the gift they chose, telling it
-    the amount when it can take one, and which appeal they came from."""
-    campaign = get_object_or_404(
-        Campaign.objects.filter(active=True), slug=request.GET.get("campaign", "")[:100]
-    )
+    the amount when it can take one, and which appeal they came from. A link that
+    lacks a choice (an old appeal button, a bookmark) gets the donate form with the
+    campaign's gift preselected; a bad choice, the form again with what to fix."""
+    if campaign is None:
+        return render_donate(request, None, None)
     form = GiveForm(campaign, request.GET)
     if not form.is_valid():
+        if form.lacks_a_choice():
+            form, notes = GiveForm.arriving(campaign, request.GET)
+            return render_donate(
+                request, campaign, form, notes=notes, status=400 if notes else 200
+            )
         return render_donate(request, campaign, form, status=400)
     data = form.cleaned_data
-    url = campaign.link(data["frequency"], data["gift"])
+    reference = form.reference()
+    url = campaign.link(data["frequency"], data["gift"], reference=reference)
     parts = urlsplit(url)
     if parts.hostname in STRIPE_LINK_HOSTS:
-        reference = f"nr_c{campaign.pk}"
-        if data["appeal"]:
-            reference += f"_a{data['appeal']}"
-            if data["variant"]:
-                reference += f"_v{data['variant']}"
         query = [*parse_qsl(parts.query), ("client_reference_id", reference)]
         url = urlunsplit(parts._replace(query=urlencode(query)))
     return HttpResponseRedirect(url)
 
 
 @require_GET
-def thank_you(request):
+@with_campaign
+def thank_you(request, campaign):
     """The processor's return address. Its page script remembers, in this browser
     only, that the reader gave, so appeals stop asking them for a year."""
-    campaign = campaign_for(request)
     return render(request, "donations/thank_you.html", {"campaign": campaign})
 
 

@@ -14,12 +14,9 @@ engine that decides from them before first paint. The slot tags below render tho
 same appeals, hidden, into their places. The page is identical for every reader.
 """
 
-from urllib.parse import urlencode
-
 from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.html import format_html, json_script
@@ -70,21 +67,13 @@ def appeal_cards(variants, placement):
         campaign = appeal.campaign
         amounts = []
         if campaign is not None:
-            for amount in appeal.suggested_amounts:
-                query = urlencode(
-                    {
-                        "campaign": campaign.slug,
-                        "amount": amount,
-                        "appeal": appeal.pk,
-                        "variant": variant.pk,
-                    }
+            amounts = [
+                (
+                    format_money(amount * MINOR_PER_MAJOR, campaign.currency),
+                    appeal.link(amount=amount, variant=variant),
                 )
-                amounts.append(
-                    (
-                        format_money(amount * MINOR_PER_MAJOR, campaign.currency),
-                        f"{reverse('donations:donate')}?{query}",
-                    )
-                )
+                for amount in appeal.suggested_amounts
+            ]
         cards.append(
             {
                 "variant": variant,

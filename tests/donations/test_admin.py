@@ -319,6 +319,7 @@ def test_the_campaign_goal_is_typed_in_whole_units(client, fundraiser):
             "starts_at_1": "00:00:00",
             "donate_url": "donate.example.org/give",
             "suggested_amounts": "10,25",
+            "default_frequency": "once",
         },
     )
     assert response.status_code == 302
@@ -331,3 +332,31 @@ def test_the_campaign_goal_is_typed_in_whole_units(client, fundraiser):
         reverse("admin:donations_campaign_change", args=[campaign.pk])
     ).content.decode()
     assert re.search(r'name="goal" value="50000"', page)
+
+
+def test_a_campaign_preselects_a_gift_for_the_donate_form(client, fundraiser):
+    campaign = CampaignFactory(monthly_donate_url="")
+    page = client.get(
+        reverse("admin:donations_campaign_change", args=[campaign.pk])
+    ).content.decode()
+    assert 'name="default_frequency"' in page
+    assert 'name="default_amount"' in page
+    response = client.post(
+        reverse("admin:donations_campaign_change", args=[campaign.pk]),
+        {
+            "name": campaign.name,
+            "slug": campaign.slug,
+            "active": "on",
+            "goal": "10,000",
+            "currency": "USD",
+            "starts_at_0": "2026-03-01",
+            "starts_at_1": "00:00:00",
+            "donate_url": "https://donate.example.org/give?amount={amount}",
+            "suggested_amounts": "",
+            "default_frequency": "monthly",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Monthly gifts can only be preselected with a monthly donate link" in page
+    assert "give suggested amounts or a preselected amount" in page

@@ -176,8 +176,12 @@ def test_suggested_amounts_and_progress_render_on_the_appeal(client):
     assert 'class="progress__fill" width="25.00"' in page
     assert "$250" in page
     assert reverse("donations:progress", args=[campaign.slug]) in page
-    # The button goes through our redirect, which tells the processor the appeal.
-    assert f"/donate/give/?campaign={campaign.slug}&amp;appeal={appeal.pk}" in page
+    # The button opens the donate form, which tells the processor the appeal.
+    assert (
+        f'class="appeal__button" href="/donate/?campaign={campaign.slug}'
+        f'&amp;appeal={appeal.pk}&amp;variant={variant.pk}"'
+    ) in page
+    assert "/donate/give/" not in page
 
 
 def test_query_count_is_the_same_with_no_and_with_ten_eligible_appeals(client):

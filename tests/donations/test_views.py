@@ -6,13 +6,22 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from donations import views
-from donations.models import AppealDailyCount, AppealVariant, Donation, StripeEvent
+from donations.models import (
+    AppealDailyCount,
+    AppealVariant,
+    Campaign,
+    Donation,
+    StripeEvent,
+)
 from tests.factories import (
     AppealFactory,
     ArticleFactory,
@@ -25,6 +34,9 @@ pytestmark = pytest.mark.django_db
 EVENT_URL = "/donate/events/"
 CHECKED_AMOUNT = re.compile(
     r'<input type="radio" name="amount" value="(\w+)"[^>]*checked'
+)
+CHECKED_FREQUENCY = re.compile(
+    r'<input type="radio" name="frequency" value="(\w+)"[^>]*checked'
 )
 
 
@@ -394,8 +406,8 @@ def test_give_tells_a_stripe_payment_link_which_appeal_led_there(client):
 @pytest.mark.parametrize(
     ("query", "message"),
     [
-        ({"frequency": "once", "amount": "1000000"}, "Select a valid choice"),
-        ({"frequency": "weekly", "amount": "25"}, "Select a valid choice"),
+        ({"frequency": "once", "amount": "1000000"}, "Choose one of the amounts"),
+        ({"frequency": "weekly", "amount": "25"}, "Choose how often you want to give"),
         ({"frequency": "once", "amount": "other"}, "Enter the amount you want to give"),
         (
             {"frequency": "once", "amount": "other", "other_amount": "0"},
@@ -407,7 +419,7 @@ def test_give_tells_a_stripe_payment_link_which_appeal_led_there(client):
         ),
         (
             {"frequency": "once", "amount": "other", "other_amount": "ten"},
-            "whole number",
+            "Enter the amount in whole units",
         ),
     ],
 )
@@ -418,6 +430,25 @@ def test_a_bad_gift_choice_is_shown_again_with_its_error(client, query, message)
     )
     assert response.status_code == 400
     assert message in response.content.decode()
+
+
+def test_a_bad_gift_choice_keeps_what_the_reader_chose(client):
+    campaign = CampaignFactory()
+    response = client.get(
+        reverse("donations:give"),
+        {
+            "campaign": campaign.slug,
+            "frequency": "monthly",
+            "amount": "other",
+            "other_amount": "0",
+            "appeal": "3",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert CHECKED_FREQUENCY.findall(page) == ["monthly"]
+    assert CHECKED_AMOUNT.findall(page) == ["other"]
+    assert 'name="appeal" value="3"' in page
 
 
 def test_monthly_is_only_offered_when_the_campaign_has_a_monthly_link(client):
@@ -444,6 +475,174 @@ def test_junk_attribution_never_stops_a_gift(client):
         },
     )
     assert response.status_code == 302
+
+
+def test_an_appeal_button_opens_the_form_ready_to_pay(client):
+    """The campaign's preselected gift, and the appeal and variant carried on."""
+    campaign = CampaignFactory(
+        default_frequency="monthly", default_amount=50, suggested_amounts=[10, 25, 50]
+    )
+    appeal = AppealFactory(campaign=campaign)
+    variant = appeal.variants.get()
+    link = appeal.link(variant=variant)
+    assert link.startswith(reverse("donations:donate") + "?")
+    response = client.get(link)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert CHECKED_FREQUENCY.findall(page) == ["monthly"]
+    assert CHECKED_AMOUNT.findall(page) == ["50"]
+    assert f'name="appeal" value="{appeal.pk}"' in page
+    assert f'name="variant" value="{variant.pk}"' in page
+    assert "donate__notes" not in page
+
+
+def test_a_preselected_amount_that_is_not_suggested_is_typed_in_other(client):
+    CampaignFactory(default_amount=35, suggested_amounts=[10, 25, 50])
+    page = client.get(reverse("donations:donate")).content.decode()
+    assert CHECKED_AMOUNT.findall(page) == ["other"]
+    assert 'name="other_amount" value="35"' in page
+    assert CHECKED_FREQUENCY.findall(page) == ["once"]
+
+
+def test_without_a_preselected_amount_the_second_suggestion_is_chosen(client):
+    CampaignFactory(suggested_amounts=[20, 40, 80])
+    page = client.get(reverse("donations:donate")).content.decode()
+    assert CHECKED_AMOUNT.findall(page) == ["40"]
+
+
+def test_monthly_preselected_needs_a_monthly_link():
+    campaign = CampaignFactory.build(default_frequency="monthly", monthly_donate_url="")
+    with pytest.raises(ValidationError, match="monthly donate link"):
+        campaign.full_clean()
+
+
+def test_a_link_that_takes_an_amount_needs_amounts_to_offer():
+    campaign = CampaignFactory.build(suggested_amounts=[], default_amount=None)
+    with pytest.raises(ValidationError) as error:
+        campaign.full_clean()
+    assert "default_amount" in error.value.message_dict
+    CampaignFactory.build(suggested_amounts=[], default_amount=30).full_clean()
+
+
+def test_an_old_appeal_link_without_a_gift_gets_the_form_not_an_error(client):
+    """Pages cached before appeal buttons led to the form sent readers to give/
+    with no frequency or amount: they get the form, preselected, not a 400."""
+    campaign = CampaignFactory(default_amount=25)
+    response = client.get(
+        reverse("donations:give"),
+        {"campaign": campaign.slug, "appeal": "12", "variant": "34"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert CHECKED_FREQUENCY.findall(page) == ["once"]
+    assert CHECKED_AMOUNT.findall(page) == ["25"]
+    assert 'name="appeal" value="12"' in page
+    assert 'name="variant" value="34"' in page
+    assert "Please check your gift" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        ({"amount": "lots"}, "We could not use the amount in the link"),
+        ({"frequency": "weekly"}, "choose how often you want to give"),
+    ],
+)
+def test_a_link_with_a_bad_value_gets_the_form_with_a_gentle_note(client, query, note):
+    campaign = CampaignFactory(default_amount=25)
+    response = client.get(
+        reverse("donations:give"), {"campaign": campaign.slug, **query}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert note in page
+    assert CHECKED_AMOUNT.findall(page) == ["25"]
+    assert CHECKED_FREQUENCY.findall(page) == ["once"]
+
+
+def test_give_without_a_campaign_uses_the_current_one(client):
+    CampaignFactory(default_amount=10)
+    response = client.get(reverse("donations:give"))
+    assert response.status_code == 200
+    assert CHECKED_AMOUNT.findall(response.content.decode()) == ["10"]
+
+
+def test_the_processor_link_can_take_our_reference(client):
+    campaign = CampaignFactory(
+        donate_url="https://pay.example.net/f?amt={amount}&ref={reference}"
+    )
+    response = client.get(
+        reverse("donations:give"),
+        {
+            "campaign": campaign.slug,
+            "frequency": "once",
+            "amount": "50",
+            "appeal": "5",
+            "variant": "6",
+        },
+    )
+    assert response["Location"] == (
+        f"https://pay.example.net/f?amt=50&ref=nr_c{campaign.pk}_a5_v6"
+    )
+
+
+JUNK = [
+    "\x00",
+    "%00",
+    "a" * 5000,
+    "9" * 400,
+    "²",
+    "١٢",
+    "-1",
+    "0",
+    "1e9",
+    "<script>",
+    "x'--",
+    " ",
+    "\ud7ff",
+    "monthly\x00",
+]
+
+
+@pytest.mark.parametrize(
+    "name", ["donations:donate", "donations:give", "donations:thank-you"]
+)
+@pytest.mark.parametrize(
+    "key", ["campaign", "amount", "other_amount", "frequency", "appeal", "variant"]
+)
+def test_junk_in_any_donation_address_is_a_form_or_a_4xx(client, name, key):
+    campaign = CampaignFactory()
+    for junk in JUNK:
+        query = {"campaign": campaign.slug, key: junk}
+        response = client.get(reverse(name), query)
+        assert response.status_code in (200, 400, 404), (key, junk)
+        if response.status_code == 404:
+            assert key == "campaign"
+            assert "couldn&#x27;t find that fundraising campaign" in (
+                response.content.decode()
+            )
+
+
+# The client keeps nothing between requests, and the campaign is made once.
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            ["campaign", "amount", "other_amount", "frequency", "appeal", "variant"]
+        ),
+        st.text(max_size=30),
+    ),
+    st.sampled_from(["donations:donate", "donations:give", "donations:thank-you"]),
+)
+def test_any_query_string_gets_a_page_never_an_error(client, query, name):
+    if not Campaign.objects.filter(slug="any-query").exists():
+        CampaignFactory(slug="any-query")
+    response = client.get(reverse(name), query)
+    assert response.status_code in (200, 302, 400, 404)
 
 
 # Thank you ----------------------------------------------------------------------------

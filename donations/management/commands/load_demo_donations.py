@@ -19,9 +19,19 @@ CAMPAIGN = {
     "name": "Fall member drive",
     "goal": 50_000_00,
     "currency": "USD",
-    "donate_url": "https://donate.example.org/newsroom?amount={amount}",
-    "monthly_donate_url": "https://donate.example.org/newsroom/monthly?amount={amount}",
+    # The processor's page takes the amount and our reference (campaign, appeal,
+    # variant), as Stripe Payment Links take client_reference_id.
+    "donate_url": (
+        "https://donate.example.org/newsroom"
+        "?amount={amount}&client_reference_id={reference}"
+    ),
+    "monthly_donate_url": (
+        "https://donate.example.org/newsroom/monthly"
+        "?amount={amount}&client_reference_id={reference}"
+    ),
     "suggested_amounts": [10, 25, 50, 100],
+    "default_frequency": "once",
+    "default_amount": 25,
     "thank_you_text": (
         "<p>Thank you for standing with independent local journalism. A receipt is "
         "on its way to your inbox.</p>"
