@@ -250,7 +250,10 @@ def create_backup(path, storage=None):
             "pg_dump_version": ".".join(map(str, dump_version)),
         },
         "migrations": applied_migrations(),
-        "media": {"storage": f"{type(storage).__module__}.{type(storage).__name__}"},
+        # __class__, not type(): default_storage is a lazy object around the backend.
+        "media": {
+            "storage": f"{storage.__class__.__module__}.{storage.__class__.__name__}"
+        },
         "files": {},
     }
     mtime = int(now.timestamp())

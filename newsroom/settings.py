@@ -11,6 +11,7 @@ import hashlib
 import os
 import warnings
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -194,11 +195,62 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+# Media: uploaded photos, their renditions and the quotes' share images. On local disk
+# (MEDIA_ROOT, served by nginx under /media/) unless AWS_STORAGE_BUCKET_NAME names an
+# S3-compatible bucket, which several web hosts can share. Credentials come the way
+# boto3 finds them (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, an instance role...).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media")))
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL").rstrip("/")
+AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME")
+MEDIA_URL = env("MEDIA_URL")
+if AWS_STORAGE_BUCKET_NAME and not MEDIA_URL:
+    # Where the bucket serves its files itself; a CDN in front sets MEDIA_URL.
+    if AWS_S3_ENDPOINT_URL:
+        MEDIA_URL = f"{AWS_S3_ENDPOINT_URL}/{AWS_STORAGE_BUCKET_NAME}/"
+    else:
+        region = f".{AWS_S3_REGION_NAME}" if AWS_S3_REGION_NAME else ""
+        MEDIA_URL = f"https://{AWS_STORAGE_BUCKET_NAME}.s3{region}.amazonaws.com/"
+MEDIA_URL = (MEDIA_URL or "/media/").rstrip("/") + "/"
+# Media from a host of its own (a bucket or a CDN): pages may show images from it
+# (img-src in CONTENT_SECURITY_POLICY below).
+_media, _site = urlsplit(MEDIA_URL), urlsplit(SITE_URL)
+MEDIA_ORIGINS = (
+    [f"{_media.scheme}://{_media.netloc}"]
+    if _media.netloc and (_media.scheme, _media.netloc) != (_site.scheme, _site.netloc)
+    else []
+)
+
+if AWS_STORAGE_BUCKET_NAME:
+    if _media.scheme not in ("http", "https") or not _media.netloc:
+        raise ImproperlyConfigured(
+            "MEDIA_URL must be a full address (https://media.example.org/) when "
+            "media is stored in a bucket (AWS_STORAGE_BUCKET_NAME)."
+        )
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL or None,
+            "region_name": AWS_S3_REGION_NAME or None,
+            # Addresses are MEDIA_URL + name, unsigned: pages that keep them (the
+            # stored parts, cached pages, feeds) never hold one that expires. The
+            # bucket (or the CDN in front) lets anyone read its files.
+            "custom_domain": f"{_media.netloc}{_media.path}".rstrip("/"),
+            "url_protocol": f"{_media.scheme}:",
+            "querystring_auth": False,
+            "default_acl": env("AWS_DEFAULT_ACL") or None,
+            # Like the local folder: a new upload never replaces another file.
+            "file_overwrite": False,
+            # A file's name changes whenever its content does (nginx says the same).
+            "object_parameters": {"CacheControl": "public, max-age=2592000, immutable"},
+        },
+    }
+else:
+    MEDIA_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     # Hashed, compressed files need collectstatic: production only, so that the
     # development server and the tests work straight from static/.
     "staticfiles": {
@@ -251,7 +303,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF, NONCE, APPEAL_ENGINE_CSP_HASH],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *MEDIA_ORIGINS],
         "font-src": [SELF],
         "connect-src": [SELF],
         "media-src": [SELF],
