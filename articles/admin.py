@@ -434,7 +434,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (
-            gettext_lazy("Licence and search engines"),
+            gettext_lazy("License and search engines"),
             {
                 "fields": ["licence", "seo_title", "seo_description", "canonical_url"],
                 "classes": ["collapse"],

@@ -86,7 +86,7 @@ class StoryFeed(SiteFeed):
 
     def feed_copyright(self, obj):
         return _(
-            "%(site)s. Stories are published under the Creative Commons licence "
+            "%(site)s. Stories are published under the Creative Commons license "
             "named in each, unless noted otherwise."
         ) % {"site": settings.SITE_NAME}
 

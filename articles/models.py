@@ -526,7 +526,7 @@ class Article(models.Model):
         verbose_name=_("featured image"),
     )
     licence = models.CharField(
-        _("licence"),
+        _("license"),
         max_length=30,
         choices=Licence.choices,
         default=Licence.CC_BY_NC_ND_3,

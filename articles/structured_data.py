@@ -23,6 +23,9 @@ from .richtext import plain_text
 HEADLINE_LENGTH = 110
 # The logo file and its size in pixels (static/img/logo.png).
 LOGO = ("img/logo.png", 600, 600)
+# The picture of a story without one, for link previews and search engines (Google
+# asks for an image at least 1200 pixels wide): the file in static/ and its size.
+DEFAULT_IMAGE = ("img/share-default.png", 1200, 630)
 
 
 def publisher():
@@ -72,6 +75,17 @@ def image_object(image):
     if image.credit:
         data["creditText"] = image.credit
     return data
+
+
+def default_image():
+    """The site's picture, for a story that has none of its own."""
+    path, width, height = DEFAULT_IMAGE
+    return {
+        "@type": "ImageObject",
+        "url": absolute_url(static(path)),
+        "width": width,
+        "height": height,
+    }
 
 
 def canonical_url(article):
@@ -136,6 +150,8 @@ def news_article_base(article):
     }
     if article.featured_image:
         data["image"] = [image_object(article.featured_image)]
+    else:
+        data["image"] = [default_image()]
     if article.section:
         data["articleSection"] = article.section.name
     tags = [tag.name for tag in article.tags.all()]

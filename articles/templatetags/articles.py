@@ -125,6 +125,13 @@ def highlight(marked):
 
 
 @register.simple_tag
+def default_image():
+    """The site's picture for a story without one ({"url", "width", "height"},
+    the address absolute), for social cards."""
+    return structured_data.default_image()
+
+
+@register.simple_tag
 def website_data():
     """The site's WebSite structured data (with its search box), for {% json_ld %}."""
     return structured_data.website()

@@ -2,8 +2,11 @@
  * Live updates for a developing story.
  *
  * The page is complete without this script. With it, the reader sees relative times
- * ("12 minutes ago"), and new updates are announced as "N new updates"; pressing the
- * button inserts them above the list without moving what the reader is looking at.
+ * ("12 minutes ago"), and new updates are announced as "N new updates" in a button
+ * held at the top of the window (and to screen readers, by the live region it is in),
+ * wherever the reader is on the page; the banner's "Latest update" time moves on as
+ * they arrive. Pressing the button (or the banner's link) inserts them at the top of
+ * the list without moving what the reader is looking at.
  * The endpoint is first-party and cacheable (ETag/Last-Modified, short max-age); the
  * update markup comes from the same template fragment as the page.
  */
@@ -43,6 +46,7 @@
 
   var list = section.querySelector(".live-updates__list");
   var notice = section.querySelector(".live-updates__notice");
+  var banner = document.querySelector(".live-banner__latest");
   var since = section.dataset.since || new Date(0).toISOString();
   // Tests poll faster; readers poll every 30 seconds.
   var pollSeconds = window.newsroomPollSeconds || POLL_SECONDS;
@@ -66,8 +70,25 @@
     button.textContent = label(pendingCount);
   }
 
-  // Keep the element the reader is looking at where it is on screen while the new
-  // updates go in above it.
+  // The banner says when the newest update came, and links to it.
+  function showLatest(html) {
+    if (!banner) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var newest = template.content.querySelector(".update[id]");
+    var time = newest && newest.querySelector("time[datetime]");
+    var shown = banner.querySelector("time");
+    if (!time || !shown) return;
+    banner.querySelector("a").setAttribute("href", "#" + newest.id);
+    shown.setAttribute("datetime", time.getAttribute("datetime"));
+    shown.setAttribute("data-relative", "");
+    shown.dataset.absolute = time.textContent;
+    shown.textContent = time.textContent;
+    banner.hidden = false;
+    refreshTimes(banner);
+  }
+
+  // The first update at least partly on screen: what the reader is looking at.
   function anchorElement() {
     var items = list.children;
     for (var i = 0; i < items.length; i++) {
@@ -76,9 +97,21 @@
     return null;
   }
 
+  // The new updates go in at the top of the list. When that is above the window,
+  // the page is scrolled by what they add, so that what the reader is looking at
+  // (an update, or the story below the list) stays where it is on screen.
+  function edge(anchor) {
+    return anchor
+      ? anchor.getBoundingClientRect().top
+      : list.getBoundingClientRect().bottom;
+  }
+
   function insertPending() {
-    var anchor = anchorElement();
-    var before = anchor ? anchor.getBoundingClientRect().top : 0;
+    if (!pending.length) return;
+    var above = list.getBoundingClientRect().top < 0;
+    var below = list.getBoundingClientRect().top > window.innerHeight;
+    var anchor = above ? anchorElement() : null;
+    var before = edge(anchor);
     var template = document.createElement("template");
     template.innerHTML = pending.join("");
     var first = template.content.querySelector(".update");
@@ -90,12 +123,20 @@
     pendingCount = 0;
     notice.removeChild(button);
     button = null;
-    if (anchor) window.scrollBy(0, anchor.getBoundingClientRect().top - before);
+    if (above) window.scrollBy(0, edge(anchor) - before);
     if (first) {
-      // Move keyboard and screen-reader focus to the newest update, without scrolling.
+      // Keyboard and screen-reader focus goes to the newest update; the window
+      // scrolls to it only from above the list, where the reader was not reading
+      // updates yet and asked to see the new ones.
       first.setAttribute("tabindex", "-1");
-      first.focus({ preventScroll: true });
+      first.focus({ preventScroll: !below });
     }
+  }
+
+  if (banner) {
+    banner.addEventListener("click", function (event) {
+      if (event.target.closest("a")) insertPending();
+    });
   }
 
   function poll() {
@@ -111,6 +152,7 @@
         pending.unshift(data.html);
         pendingCount += data.count;
         showNotice();
+        showLatest(data.html);
       })
       .catch(function () {
         /* offline or server busy: try again at the next tick */

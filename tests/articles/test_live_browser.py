@@ -1,7 +1,7 @@
 """A reader on a developing story sees an update posted in the admin arrive, in a
 real browser, without losing their place."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -93,3 +93,77 @@ def test_relative_times_and_a_complete_page_without_javascript(live_server, brow
     assert "Shelter opens" in page.locator("#updates").inner_text()
     assert "ago" not in page.locator(".update time").first.inner_text()
     without_js.close()
+
+
+def test_new_updates_are_announced_in_view_and_the_banner_moves_on(
+    live_server, browser
+):
+    paragraphs = [f"<p>{f'Paragraph {n} of the story. ' * 30}</p>" for n in range(8)]
+    article = ArticleFactory(developing=True, body="".join(paragraphs))
+    for minutes in range(20, 26):
+        UpdateFactory(
+            article=article,
+            body="<p>" + "What happened then. " * 30 + "</p>",
+            published_at=timezone.now() - timedelta(minutes=minutes),
+        )
+    reader = browser.new_context(viewport={"width": 1000, "height": 700})
+    reader.add_init_script("window.newsroomPollSeconds = 1;")
+    page = reader.new_page()
+    page.goto(live_server.url + article.get_absolute_url())
+    banner_time = page.locator(".live-banner__latest time")
+    assert banner_time.inner_text() == "20 minutes ago"
+
+    # The reader has read past the updates, into the story.
+    paragraph = page.locator(".article__body p").nth(4)
+    page.evaluate("y => window.scrollTo(0, y)", paragraph.bounding_box()["y"] - 150)
+    top_before = paragraph.bounding_box()["y"]
+    assert page.locator("#updates").bounding_box()["y"] < 0
+
+    update = UpdateFactory(
+        article=article, headline="Levee holds", published_at=timezone.now()
+    )
+    notice = page.locator(".live-updates__notice .live-updates__more")
+    notice.wait_for(timeout=25_000)
+    # Announced where the reader is: on screen, in a live region.
+    box = notice.bounding_box()
+    assert box["y"] >= 0
+    assert box["y"] + box["height"] <= 700
+    assert notice.is_visible()
+    assert page.locator(".live-updates__notice").get_attribute("aria-live") == "polite"
+    assert abs(paragraph.bounding_box()["y"] - top_before) < 2
+    # The banner's latest update is the new one.
+    shown = datetime.fromisoformat(banner_time.get_attribute("datetime"))
+    assert shown == update.published_at
+    assert banner_time.inner_text() == "now"
+    assert page.locator(".live-banner__latest a").get_attribute("href") == (
+        f"#update-{update.pk}"
+    )
+
+    notice.click()
+    assert page.locator(".update").count() == 7
+    assert abs(paragraph.bounding_box()["y"] - top_before) < 2
+    # The banner's link leads to the update it names.
+    page.locator(".live-banner__latest a").click()
+    assert page.locator(f"#update-{update.pk}").is_visible()
+    reader.close()
+
+
+def test_the_banner_of_a_story_without_updates_shows_the_first_to_arrive(
+    live_server, browser
+):
+    article = ArticleFactory(developing=True)
+    reader = browser.new_context()
+    reader.add_init_script("window.newsroomPollSeconds = 1;")
+    page = reader.new_page()
+    page.goto(live_server.url + article.get_absolute_url())
+    latest = page.locator(".live-banner__latest")
+    assert latest.is_hidden()
+    update = UpdateFactory(article=article, published_at=timezone.now())
+    page.locator(".live-updates__more").wait_for(timeout=25_000)
+    assert latest.is_visible()
+    assert latest.inner_text() == "Latest update: now"
+    # The link inserts the waiting update, then goes to it.
+    latest.locator("a").click()
+    assert page.locator(f"#update-{update.pk}").is_visible()
+    assert page.locator(".live-updates__more").count() == 0
+    reader.close()

@@ -131,7 +131,6 @@ def test_seo_title_and_description_win_for_social_cards(client):
     page = client.get(article.get_absolute_url()).content.decode()
     assert '<meta property="og:title" content="Short title">' in page
     assert '<meta name="description" content="Short text">' in page
-    assert '<meta name="twitter:card" content="summary">' in page
 
 
 def test_staff_preview_of_a_draft_has_no_structured_data(admin_client):
