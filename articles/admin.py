@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator, format_lazy, get_text_list
 from django.utils.translation import gettext as _
@@ -39,6 +40,7 @@ from .models import (
     WorkflowError,
     format_local,
 )
+from .templatetags.articles import rich_text
 from .views import preview_link_for
 
 
@@ -145,6 +147,68 @@ class PullQuoteInline(admin.TabularInline):
     )
 
 
+def rendered(html):
+    """Rich text shown read only as readers see it: sanitized again and rendered."""
+    return format_html('<div class="rendered-text">{}</div>', rich_text(html))
+
+
+def rendered_body_fields(fields):
+    return ["rendered_body" if name == "body" else name for name in fields]
+
+
+def only_visible_stories(request, queryset):
+    """Rows of stories this user may open (Article.objects.visible_to)."""
+    if request.user.has_perm("articles.publish_article"):
+        return queryset
+    return queryset.filter(article__in=Article.objects.visible_to(request.user))
+
+
+class RenderedBodyMixin:
+    """A read-only form (no change permission) shows the rich text rendered."""
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return rendered_body_fields(fields)
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "rendered_body"]
+
+    @admin.display(description=gettext_lazy("Text"))
+    def rendered_body(self, row):
+        return rendered(row.body)
+
+
+def compact_time(moment):
+    """A time for a change list: the date and the clock time, which wrap between
+    each other but never inside, so a narrow column takes two short lines."""
+    if moment is None:
+        return "-"
+    local = timezone.localtime(moment)
+    return format_html(
+        '<time class="compact-time" datetime="{}"><span>{}</span> <span>{}</span>'
+        "</time>",
+        local.isoformat(),
+        date_format(local, "DATE_FORMAT"),
+        date_format(local, "TIME_FORMAT"),
+    )
+
+
+class SingleLineField(forms.CharField):
+    """A headline, dek or search-engine text: saved as one line, whatever was pasted
+    into its box (see one_line_box)."""
+
+    def to_python(self, value):
+        return " ".join(super().to_python(value).split())
+
+
+def one_line_box(rows=2):
+    """A box tall enough to read all of a headline or dek (an <input> cuts a long one
+    off), with a character count under it (js/admin-forms.js)."""
+    return forms.Textarea(attrs={"rows": rows, "class": "one-line", "data-counter": ""})
+
+
 def https_urls(field, **kwargs):
     """A link typed without a scheme is taken as https (Django 6's default)."""
     if isinstance(field, models.URLField):
@@ -158,6 +222,7 @@ class UpdateListInline(admin.TabularInline):
     each other or with an edit of the article."""
 
     model = Update
+    template = "admin/articles/article/updates_inline.html"
     fields = ["published_at", "state", "pinned", "author"]
     readonly_fields = fields
     extra = 0
@@ -176,7 +241,7 @@ class UpdateListInline(admin.TabularInline):
         return update_state(update)
 
 
-class CorrectionInline(admin.StackedInline):
+class CorrectionInline(RenderedBodyMixin, admin.StackedInline):
     model = Correction
     extra = 0
     fields = ["kind", "body", "prominent", "published_at"]
@@ -206,16 +271,18 @@ class UpdateForm(forms.ModelForm):
     class Meta:
         model = Update
         fields = ["article", "headline", "body", "author", "published_at", "pinned"]
+        field_classes = {"headline": SingleLineField}
+        widgets = {"headline": one_line_box()}
 
 
 @admin.register(Update)
-class UpdateAdmin(admin.ModelAdmin):
+class UpdateAdmin(RenderedBodyMixin, admin.ModelAdmin):
     form = UpdateForm
-    list_display = ["__str__", "article", "state", "published_at", "author", "pinned"]
+    list_display = ["__str__", "story", "state", "publish_time", "author", "pinned"]
     list_filter = ["pinned", "published_at"]
     list_select_related = ["article", "author"]
     search_fields = ["headline", "body", "article__headline"]
-    autocomplete_fields = ["author"]
+    autocomplete_fields = ["article", "author"]
     date_hierarchy = "published_at"
     actions = ["publish_selected_now"]
 
@@ -223,11 +290,24 @@ class UpdateAdmin(admin.ModelAdmin):
     def state(self, update):
         return update_state(update)
 
+    def get_queryset(self, request):
+        return only_visible_stories(request, super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("Story"), ordering="article__headline")
+    def story(self, update):
+        return update.article.headline
+
+    @admin.display(description=gettext_lazy("Publish time"), ordering="published_at")
+    def publish_time(self, update):
+        return compact_time(update.published_at)
+
     def is_publisher(self, request):
         return request.user.has_perm("articles.publish_article")
 
     def get_fields(self, request, obj=None):
         fields = ["article", "headline", "body", "author"]
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [*rendered_body_fields(fields), "published_at", "pinned"]
         if self.is_publisher(request):
             fields += ["publish_now", "published_at", "pinned"]
         return fields
@@ -235,7 +315,17 @@ class UpdateAdmin(admin.ModelAdmin):
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         initial.setdefault("publish_now", True)
+        # Who posts it wrote it; someone without an author profile (an editor
+        # relaying a reporter's call, say) posts under the story's first byline.
         author = Author.objects.filter(user=request.user).first()
+        story = str(initial.get("article", ""))
+        if author is None and story.isdigit():
+            byline = (
+                Byline.objects.filter(article_id=story)
+                .order_by("position", "pk")
+                .first()
+            )
+            author = byline and byline.author
         if author:
             initial.setdefault("author", author.pk)
         return initial
@@ -267,16 +357,51 @@ class UpdateAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     def response_add(self, request, obj, post_url_continue=None):
-        if "_continue" in request.POST or "_addanother" in request.POST:
+        if "_addanother" in request.POST:
+            # The next update goes to the same story.
+            self.message_user(
+                request,
+                _("Update posted: %(state)s. Post the next one.")
+                % {"state": update_state(obj)},
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:articles_update_add") + f"?article={obj.article_id}"
+            )
+        if "_continue" in request.POST:
             return super().response_add(request, obj, post_url_continue)
         self.message_user(
             request,
             _("Update posted: %(state)s.") % {"state": update_state(obj)},
             messages.SUCCESS,
         )
+        return self.back_to_story(request, obj)
+
+    def response_change(self, request, obj):
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            _("Update saved: %(state)s.") % {"state": update_state(obj)},
+            messages.SUCCESS,
+        )
+        return self.back_to_story(request, obj)
+
+    def back_to_story(self, request, update):
+        """After an update is saved: its story, where its updates are listed, or the
+        story's updates for someone who may not open the story."""
+        if (
+            Article.objects.visible_to(request.user)
+            .filter(pk=update.article_id)
+            .exists()
+        ):
+            return HttpResponseRedirect(
+                reverse("admin:articles_article_change", args=[update.article_id])
+                + "#updates-group"
+            )
         return HttpResponseRedirect(
             reverse("admin:articles_update_changelist")
-            + f"?article__id__exact={obj.article_id}"
+            + f"?article__id__exact={update.article_id}"
         )
 
     @admin.action(
@@ -297,6 +422,36 @@ class UpdateAdmin(admin.ModelAdmin):
 
     def has_publish_permission(self, request):
         return self.is_publisher(request)
+
+
+@admin.register(Correction)
+class CorrectionAdmin(RenderedBodyMixin, admin.ModelAdmin):
+    """The newsroom's corrections log: every correction, clarification, editor's
+    note and retraction, newest first. Each is also listed on its story's form."""
+
+    list_display = ["__str__", "story", "kind", "shown_at", "prominent"]
+    list_filter = ["kind", "prominent"]
+    list_select_related = ["article"]
+    search_fields = ["body", "article__headline"]
+    autocomplete_fields = ["article"]
+    date_hierarchy = "published_at"
+    fields = ["article", "kind", "body", "prominent", "published_at"]
+
+    def get_queryset(self, request):
+        return only_visible_stories(request, super().get_queryset(request))
+
+    @admin.display(description=gettext_lazy("Story"), ordering="article__headline")
+    def story(self, correction):
+        return correction.article.headline
+
+    @admin.display(description=gettext_lazy("Publish time"), ordering="published_at")
+    def shown_at(self, correction):
+        return compact_time(correction.published_at)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 class ArticleForm(forms.ModelForm):
@@ -326,6 +481,15 @@ class ArticleForm(forms.ModelForm):
             "no_appeals",
         ]
         formfield_callback = https_urls
+        field_classes = dict.fromkeys(
+            ["headline", "dek", "seo_title", "seo_description"], SingleLineField
+        )
+        widgets = {
+            "headline": one_line_box(),
+            "dek": one_line_box(rows=3),
+            "seo_title": one_line_box(),
+            "seo_description": one_line_box(rows=3),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -394,8 +558,8 @@ class ArticleAdmin(admin.ModelAdmin):
         "status_badge",
         "section",
         "byline_names",
-        "published_at",
-        "updated_at",
+        "publish_time",
+        "last_edited",
     ]
     list_filter = ["status", "section", "published_at"]
     list_select_related = ["section"]
@@ -406,9 +570,6 @@ class ArticleAdmin(admin.ModelAdmin):
     inlines = [BylineInline, PullQuoteInline, UpdateListInline, CorrectionInline]
     view_on_site = False  # the change form has its own Preview / View on site link
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-
-    class Media:
-        css = {"all": ["css/admin.css"]}
 
     actions = ["submit_selected", "publish_selected", "unpublish_selected"]
     readonly_fields = ["status_badge", "first_published_at", "edited", "coverage"]
@@ -447,9 +608,59 @@ class ArticleAdmin(admin.ModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .editable_by(request.user)
+            .visible_to(request.user)
             .prefetch_related(Prefetch("bylines", queryset=bylines))
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        if (
+            request.GET.get("model_name") == "update"
+            and request.GET.get("field_name") == "article"
+        ):
+            # The update form's chooser offers developing stories only.
+            queryset = queryset.filter(developing=True)
+        return queryset, may_have_duplicates
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        private = self.private_story(request, object_id)
+        return private or super().change_view(
+            request, object_id, form_url, extra_context
+        )
+
+    def private_story(self, request, object_id):
+        """A story that exists but is not this user's to open (a colleague's draft)
+        is refused in words, rather than with Django's "doesn't exist. Perhaps it was
+        deleted?"."""
+        if not str(object_id).isdigit() or (
+            self.get_queryset(request).filter(pk=object_id).exists()
+            or not Article.objects.filter(pk=object_id).exists()
+        ):
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("You can’t open this story"),
+        }
+        return TemplateResponse(
+            request, "admin/articles/article/private.html", context, status=403
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read only: the body as readers see it, not its HTML source.
+        return [
+            (name, {**options, "fields": rendered_body_fields(options["fields"])})
+            for name, options in fieldsets
+        ]
+
+    @admin.display(description=gettext_lazy("Body"))
+    def rendered_body(self, article):
+        return rendered(article.body)
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -475,6 +686,14 @@ class ArticleAdmin(admin.ModelAdmin):
             state,
             article.state_label,
         )
+
+    @admin.display(description=gettext_lazy("Publish time"), ordering="published_at")
+    def publish_time(self, article):
+        return compact_time(article.published_at)
+
+    @admin.display(description=gettext_lazy("Last edited"), ordering="updated_at")
+    def last_edited(self, article):
+        return compact_time(article.updated_at)
 
     @admin.display(description=gettext_lazy("Bylines"))
     def byline_names(self, article):
@@ -581,6 +800,8 @@ class ArticleAdmin(admin.ModelAdmin):
         obj = context.get("original")
         user = request.user
         context.update(
+            can_post_update=user.has_perm("articles.add_update"),
+            read_only_reason=obj.why_not_editable(user) if obj else None,
             can_publish=user.has_perm("articles.publish_article"),
             article_status=obj.status if obj else Status.DRAFT,
             is_scheduled=bool(obj and obj.is_scheduled()),

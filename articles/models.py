@@ -950,6 +950,32 @@ class Article(models.Model):
         )
         return own and self.status in (Status.DRAFT, Status.UNPUBLISHED)
 
+    def why_not_editable(self, user):
+        """Why `user` may not edit this article, in words for them; None if they
+        may. The same rules as can_edit."""
+        if self.can_edit(user):
+            return None
+        if not user.has_perm("articles.change_article"):
+            return _("Your role lets you read stories, not change them.")
+        own = (
+            self.created_by_id == user.pk
+            or self.bylines.filter(author__user=user).exists()
+        )
+        if not own:
+            return _(
+                "It is not one of yours: only its authors (while it is a draft) and "
+                "the editors can change it."
+            )
+        if self.status == Status.IN_REVIEW:
+            return _(
+                "It is in review: an editor publishes it or sends it back to you "
+                "to change."
+            )
+        return _(
+            "It is published or scheduled: only editors can change it now. Ask an "
+            "editor for a change or a correction."
+        )
+
     def publish_problems(self):
         """What stands between this article and readers, in an editor's words."""
         problems = []

@@ -16,8 +16,10 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from PIL import ExifTags
 from PIL import Image as PILImage
+from pytest_django.asserts import assertContains
 from reversion.models import Version
 
 from articles.models import Article, Byline, Image, PullQuote, Status
@@ -25,6 +27,7 @@ from articles.revisions import stored_rows
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
+    CorrectionFactory,
     DraftFactory,
     PullQuoteFactory,
     QuoteFactory,
@@ -238,7 +241,9 @@ def test_writer_has_no_bulk_publish_action_and_posting_it_changes_nothing(
     assert draft.published_at is None
 
 
-def test_writer_cannot_open_or_change_another_writers_article(client, writer):
+def test_writer_cannot_open_or_change_another_writers_draft_and_is_told_why(
+    client, writer
+):
     others = DraftFactory(created_by=UserFactory(role="Writer"), headline="Theirs")
     # A complete, valid form for that article, as its own writer would send it.
     form_page = logged_in(others.created_by).get(change_url(others))
@@ -248,14 +253,19 @@ def test_writer_cannot_open_or_change_another_writers_article(client, writer):
     posted = client.post(
         change_url(others), admin_form_data(form_page, headline="Mine now")
     )
+    listed = client.get(changelist_url())
 
-    # The writer's admin list holds only their own articles: to Django's admin the
-    # others do not exist, and it sends the writer back to the admin index.
-    assert opened.status_code == 302
-    assert opened["Location"] == reverse("admin:index")
-    assert posted.status_code == 302
+    # Honest words, never Django's "doesn't exist. Perhaps it was deleted?", and
+    # nothing of the draft: not even its headline.
+    assert opened.status_code == 403
+    page = opened.content.decode()
+    assert "only its authors and the editors can open it" in page
+    assert "Perhaps it was deleted" not in page
+    assert "Theirs" not in page
+    assert posted.status_code == 403
     others.refresh_from_db()
     assert others.headline == "Theirs"
+    assert others not in listed.context["cl"].result_list
 
 
 def test_writer_submits_a_draft_and_can_then_no_longer_change_it(client, writer):
@@ -685,6 +695,315 @@ def test_restore_refuses_a_get(client, editor):
     assert response.status_code == 405
     article.refresh_from_db()
     assert article.headline == "Changed"
+
+
+# Reading a story one may not edit
+
+
+def test_writer_reads_a_colleagues_published_story_rendered_and_is_told_why(
+    client, writer
+):
+    story = ArticleFactory(
+        created_by=UserFactory(role="Writer"),
+        body="<p>The <strong>river</strong> rose.</p><ul><li>Two feet</li></ul>",
+    )
+    client.force_login(writer)
+
+    response = client.get(change_url(story))
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    page = response.content.decode()
+    assert "You can’t edit this story." in page
+    assert "It is not one of yours" in page
+    assert "&lt;p&gt;" not in page and "&lt;strong&gt;" not in page
+    assertContains(
+        response,
+        '<div class="rendered-text"><p>The <strong>river</strong> rose.</p>'
+        "<ul><li>Two feet</li></ul></div>",
+        html=True,
+    )
+    assert story in client.get(changelist_url()).context["cl"].result_list
+
+
+def test_writers_submitted_story_shows_its_body_rendered_and_why_it_is_locked(
+    client, writer
+):
+    story = DraftFactory(created_by=writer, status=Status.IN_REVIEW)
+    client.force_login(writer)
+
+    response = client.get(change_url(story))
+
+    assert response.status_code == 200
+    assert response.context["has_change_permission"] is False
+    assert "It is in review" in response.content.decode()
+    assertContains(
+        response,
+        '<div class="rendered-text"><p>The council met on Tuesday.</p>'
+        "<p>It voted 7-2.</p></div>",
+        html=True,
+    )
+    assert 'name="body"' not in response.content.decode()
+
+
+def test_a_script_in_a_stored_body_is_not_run_in_the_read_only_view(client, writer):
+    story = ArticleFactory(created_by=UserFactory(role="Writer"))
+    # Written around the model's sanitizer, as a raw SQL import could.
+    Article.objects.filter(pk=story.pk).update(
+        body='<p>Hi<script>alert(1)</script><img src=x onerror="alert(2)"></p>'
+    )
+    client.force_login(writer)
+
+    page = client.get(change_url(story)).content.decode()
+
+    assert "<script>alert(1)" not in page
+    assert "onerror" not in page
+
+
+def test_editors_still_edit_the_body_in_the_editor(client, editor):
+    story = DraftFactory(created_by=UserFactory(role="Writer"))
+    client.force_login(editor)
+
+    response = client.get(change_url(story))
+
+    assert response.context["has_change_permission"] is True
+    assert 'name="body"' in response.content.decode()
+    assert "You can’t edit this story." not in response.content.decode()
+
+
+# Forms that show the whole text and warn before losing it
+
+
+def test_headline_dek_and_search_texts_are_boxes_that_show_all_of_it(client, editor):
+    client.force_login(editor)
+
+    form = client.get(reverse("admin:articles_article_add")).context["adminform"].form
+
+    for name, limit in [
+        ("headline", 200),
+        ("dek", 300),
+        ("seo_title", 70),
+        ("seo_description", 160),
+    ]:
+        widget = form.fields[name].widget
+        assert isinstance(widget, forms.Textarea), name
+        html = str(form[name])
+        assert f'maxlength="{limit}"' in html and "data-counter" in html, name
+
+
+def test_a_headline_typed_over_two_lines_is_saved_as_one(client, editor):
+    story = DraftFactory(headline="Before")
+    client.force_login(editor)
+
+    save_in_admin(
+        client,
+        story,
+        headline="Flood warning\r\n  issued for the river ",
+        dek="Crest  expected\nThursday.",
+    )
+
+    story.refresh_from_db()
+    assert story.headline == "Flood warning issued for the river"
+    assert story.dek == "Crest expected Thursday."
+
+
+def test_every_admin_page_loads_the_newsroom_stylesheet_and_form_script(client, editor):
+    client.force_login(editor)
+
+    for url in [
+        changelist_url(),
+        reverse("admin:articles_article_add"),
+        reverse("admin:articles_quote_changelist"),
+    ]:
+        page = client.get(url).content.decode()
+        assert "css/admin.css" in page, url
+        assert "js/admin-forms.js" in page, url
+
+
+def test_changelist_shows_dates_as_a_date_and_a_time_that_wrap_between(client, editor):
+    story = ArticleFactory()
+    client.force_login(editor)
+
+    response = client.get(changelist_url())
+
+    local = timezone.localtime(story.published_at)
+    assertContains(
+        response,
+        f'<time class="compact-time" datetime="{local.isoformat()}">'
+        f"<span>{date_format(local, 'DATE_FORMAT')}</span> "
+        f"<span>{date_format(local, 'TIME_FORMAT')}</span></time>",
+        html=True,
+    )
+    columns = list(response.context["cl"].list_display)
+    assert columns[1:] == [
+        "headline",
+        "status_badge",
+        "section",
+        "byline_names",
+        "publish_time",
+        "last_edited",
+    ]
+
+
+# Live updates, posted from the story
+
+
+def test_the_story_form_offers_posting_an_update_in_its_updates_list(client, editor):
+    story = ArticleFactory(developing=True)
+    quiet = ArticleFactory()
+    client.force_login(editor)
+
+    page = client.get(change_url(story)).content.decode()
+    not_developing = client.get(change_url(quiet)).content.decode()
+
+    add = reverse("admin:articles_update_add")
+    assert f'<a class="button" href="{add}?article={story.pk}">' in page
+    assert "No updates yet." in page
+    assert f"{add}?article={quiet.pk}" not in not_developing
+    assert "Updates are posted to developing stories" in not_developing
+
+
+def test_the_update_form_has_the_story_chosen_and_its_byline_as_author(client, editor):
+    reporter = AuthorFactory(name="Sam Okafor")
+    story = ArticleFactory(developing=True, authors=[reporter, AuthorFactory()])
+    client.force_login(editor)  # an editor with no author profile
+
+    form = (
+        client.get(reverse("admin:articles_update_add"), {"article": story.pk})
+        .context["adminform"]
+        .form
+    )
+
+    assert form.initial["article"] == str(story.pk)
+    assert form.initial["author"] == reporter.pk
+
+
+def test_the_update_form_prefers_the_author_profile_of_who_posts(client, writer):
+    mine = AuthorFactory(user=writer)
+    story = ArticleFactory(developing=True)
+    client.force_login(writer)
+
+    form = (
+        client.get(reverse("admin:articles_update_add"), {"article": story.pk})
+        .context["adminform"]
+        .form
+    )
+
+    assert form.initial["author"] == mine.pk
+
+
+def test_saving_an_update_goes_back_to_its_story(client, editor):
+    story = ArticleFactory(developing=True)
+    client.force_login(editor)
+    add = reverse("admin:articles_update_add") + f"?article={story.pk}"
+
+    posted = client.post(
+        add, {"article": story.pk, "body": "<p>Bridge closed.</p>", "publish_now": "on"}
+    )
+    update = story.updates.get()
+    edited = client.post(
+        reverse("admin:articles_update_change", args=[update.pk]),
+        {"article": story.pk, "body": "<p>Bridge closed again.</p>"},
+    )
+    another = client.post(
+        add, {"article": story.pk, "body": "<p>Next.</p>", "_addanother": "1"}
+    )
+
+    back = change_url(story) + "#updates-group"
+    assert posted.status_code == 302 and posted["Location"] == back
+    assert "Update posted: Published." in messages_of(posted)
+    assert edited.status_code == 302 and edited["Location"] == back
+    assert another["Location"] == add
+    assert story.updates.count() == 2
+
+
+def test_a_writers_update_to_a_colleagues_live_story_goes_back_to_it_read_only(
+    client, writer
+):
+    story = ArticleFactory(developing=True, created_by=UserFactory(role="Writer"))
+    client.force_login(writer)
+
+    posted = client.post(
+        reverse("admin:articles_update_add") + f"?article={story.pk}",
+        {"article": story.pk, "body": "<p>Seen from the bridge.</p>"},
+    )
+    back = client.get(posted["Location"])
+
+    assert posted["Location"] == change_url(story) + "#updates-group"
+    assert back.status_code == 200
+    assert back.context["has_change_permission"] is False
+    assert story.updates.get().published_at is None  # a draft for an editor
+
+
+def autocomplete(client, model_name, term=""):
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {
+            "app_label": "articles",
+            "model_name": model_name,
+            "field_name": "article",
+            "term": term,
+        },
+    )
+    assert response.status_code == 200
+    return {int(row["id"]) for row in response.json()["results"]}
+
+
+def test_article_choosers_are_autocompletes_that_search_the_archive(client, editor):
+    from django.contrib.admin.widgets import AutocompleteSelect
+
+    live = ArticleFactory(headline="River flood live", developing=True)
+    archived = ArticleFactory(headline="River flood of 1993")
+    ArticleFactory(headline="School board")
+    client.force_login(editor)
+
+    update_form = client.get(reverse("admin:articles_update_add"))
+    correction_form = client.get(reverse("admin:articles_correction_add"))
+
+    for response in (update_form, correction_form):
+        widget = response.context["adminform"].form.fields["article"].widget
+        assert isinstance(widget.widget, AutocompleteSelect)
+        # No list of every story in the page: the chooser asks as one types.
+        assert "School board" not in response.content.decode()
+    # Updates go to developing stories only; corrections to any story.
+    assert autocomplete(client, "update", "river") == {live.pk}
+    assert autocomplete(client, "correction", "river") == {live.pk, archived.pk}
+
+
+def test_a_writers_chooser_never_offers_a_colleagues_draft(client, writer):
+    theirs = DraftFactory(
+        headline="Embargoed river", developing=True, created_by=UserFactory()
+    )
+    mine = DraftFactory(headline="My river", developing=True, created_by=writer)
+    public = ArticleFactory(headline="Public river", developing=True)
+    client.force_login(writer)
+
+    offered = autocomplete(client, "update", "river")
+
+    assert offered == {mine.pk, public.pk}
+    assert theirs.pk not in offered
+
+
+def test_corrections_log_lists_corrections_with_their_stories(client, editor, writer):
+    public = CorrectionFactory(article=ArticleFactory(headline="Budget passes"))
+    private = CorrectionFactory(
+        article=DraftFactory(headline="Secret draft", created_by=UserFactory())
+    )
+    client.force_login(editor)
+    for_editor = client.get(reverse("admin:articles_correction_changelist"))
+    client.force_login(writer)
+    for_writer = client.get(reverse("admin:articles_correction_changelist"))
+    opened = client.get(reverse("admin:articles_correction_change", args=[public.pk]))
+
+    assert set(for_editor.context["cl"].result_list) == {public, private}
+    assert list(for_writer.context["cl"].result_list) == [public]
+    assert opened.context["has_change_permission"] is False
+    assertContains(
+        opened,
+        '<div class="rendered-text"><p>An earlier version of this story misspelled '
+        "a name.</p></div>",
+        html=True,
+    )
 
 
 # Query counts
