@@ -66,3 +66,39 @@ def test_generate_archive_makes_a_searchable_published_archive_and_removes_it():
 
     call_command("generate_archive", delete=True, stdout=io.StringIO())
     assert not Article.objects.filter(slug__startswith="archive-").exists()
+
+
+def test_load_demo_looks_like_a_real_newsroom(client):
+    from django.urls import reverse
+
+    from articles.models import Section, Update
+    from articles.richtext import paragraph_ends
+
+    call_command("load_demo", verbosity=0)
+    bodies = list(Article.objects.values_list("body", flat=True))
+    assert len(set(bodies)) == len(bodies)  # no two stories share a body
+    published = Article.objects.published()
+    for article in published:
+        assert len(paragraph_ends(article.body)) >= 3, article.slug
+    assert published.filter(body__contains="<ul>").count() >= 5
+    assert published.filter(body__contains="<a href=").count() >= 5
+    # Search finds one story per match, each with its own snippet.
+    page = client.get(reverse("articles:search"), {"q": "library"})
+    snippets = [r.marked_snippet for r in page.context["results"]]
+    assert len(snippets) == len(set(snippets)) >= 2
+    # The front page: a lead, the latest stories and every section's block full.
+    home = client.get(reverse("articles:home"))
+    for section in Section.objects.all():
+        shown = home.content.decode().count(f'href="{section.get_absolute_url()}"')
+        assert shown >= 4, section  # kickers in the lists, and the block's title
+    # Coverage that makes sense: the concluded story was live for hours, and no
+    # update of any story is older than the start of its coverage.
+    for article in Article.objects.exclude(coverage_started_at=None):
+        assert article.coverage_started_at >= article.published_at
+        updates = Update.objects.filter(article=article)
+        assert not updates.filter(published_at__lt=article.coverage_started_at)
+        if article.coverage_ended_at:
+            assert not updates.filter(published_at__gt=article.coverage_ended_at)
+            span = article.coverage_ended_at - article.coverage_started_at
+            assert span.total_seconds() >= 3600
+    assert Article.objects.exclude(coverage_ended_at=None).exists()

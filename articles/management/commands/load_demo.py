@@ -85,6 +85,14 @@ PICTURES = {
 
 PARAGRAPH = "<p>{}</p>"
 
+
+def body_html(slug):
+    return "".join(
+        part if part.startswith("<") else PARAGRAPH.format(part)
+        for part in BODIES[slug]
+    )
+
+
 ARTICLES = [
     # slug, headline, dek, section, tags, authors, picture, state, age
     (
@@ -222,7 +230,346 @@ ARTICLES = [
         Status.PUBLISHED,
         timedelta(days=48),
     ),
+    (
+        "mayor-names-new-police-chief",
+        "Mayor names the first woman to lead the police department",
+        "Deputy Chief Carla Mendes rose from patrol officer in 22 years.",
+        "politics",
+        ["City council"],
+        ["walt-writer"],
+        None,
+        Status.PUBLISHED,
+        timedelta(days=6),
+    ),
+    (
+        "council-debates-short-term-rentals",
+        "Council weighs limits on short-term rentals",
+        "Hosts could rent out only the home they live in, under the proposal.",
+        "politics",
+        ["City council"],
+        ["walt-writer"],
+        "council",
+        Status.PUBLISHED,
+        timedelta(days=15),
+    ),
+    (
+        "polling-places-move",
+        "Eleven polling places move out of schools",
+        "Voters whose polling place changes will get a card in the mail.",
+        "politics",
+        [],
+        ["walt-writer"],
+        None,
+        Status.PUBLISHED,
+        timedelta(days=22),
+    ),
+    (
+        "high-school-robotics-team",
+        "A robot built from a dishwasher wins the state championship",
+        "Lincoln High's second-year team beat 48 others and heads to the nationals.",
+        "education",
+        ["Schools"],
+        ["maria-gonzalez"],
+        "school",
+        Status.PUBLISHED,
+        timedelta(days=5),
+    ),
+    (
+        "after-school-program-expands",
+        "Free after-school program comes to six more schools",
+        "A federal grant pays for homework help and play until 6 p.m.",
+        "education",
+        ["Schools"],
+        ["maria-gonzalez"],
+        None,
+        Status.PUBLISHED,
+        timedelta(days=18),
+    ),
+    (
+        "district-budget-gap",
+        "School district faces a $6 million gap as federal money runs out",
+        "Closing a half-empty middle school is one of the options.",
+        "education",
+        ["Schools", "Budget"],
+        ["maria-gonzalez"],
+        None,
+        Status.PUBLISHED,
+        timedelta(days=27),
+    ),
+    (
+        "tree-canopy-plan",
+        "Ten thousand trees for the neighborhoods that have the fewest",
+        "The parks board's plan starts where summer afternoons are hottest.",
+        "environment",
+        ["Weather"],
+        ["sam-okafor"],
+        "river",
+        Status.PUBLISHED,
+        timedelta(days=8),
+    ),
+    (
+        "lead-pipes-replacement",
+        "Every lead water pipe in the city will be replaced by 2030",
+        "Homeowners pay nothing; neighborhoods with young children come first.",
+        "environment",
+        [],
+        ["sam-okafor"],
+        None,
+        Status.PUBLISHED,
+        timedelta(days=14),
+    ),
+    (
+        "wetland-restoration-begins",
+        "Old farmland becomes a wetland to hold back floods",
+        "The 80-acre project on the east bank will take three years.",
+        "environment",
+        ["Flooding"],
+        ["sam-okafor"],
+        None,
+        Status.PUBLISHED,
+        timedelta(days=30),
+    ),
 ]
+
+# Each story's body: a list of parts; a part that starts with "<" is HTML as written,
+# any other is one paragraph. No two stories share a body.
+BODIES = {
+    "city-council-approves-new-budget": [
+        "The city council approved a $412 million budget early Tuesday, after more "
+        "than three hours of public comment in which residents asked, one after "
+        "another, for longer library hours and safer streets near schools.",
+        "The vote was 7-2. Council members Marcus Bell and Ruth Adeyemi voted no, "
+        "saying the plan leans on one-time federal money that runs out in two years.",
+        "“We heard you,” council president Dana Whitfield said before the vote. "
+        "“This budget reflects what people told us they need.”",
+        "<h2>What changes</h2>",
+        "<ul><li>Four libraries open on Sundays, from noon to five, starting in "
+        "March.</li><li>Two new crossing guards near Lincoln and Garfield elementary "
+        "schools.</li><li>Repaving of Front Street moves up to next summer.</li>"
+        '<li>The storm drain fee rises by $3 a month (see <a href="/tag/budget/">'
+        "our budget coverage</a>).</li></ul>",
+        "The budget takes effect on Jan. 1. The full document is on the "
+        '<a href="https://example.org/city/budget">city\'s website</a>, and the '
+        "council will hold a mid-year review in June.",
+    ],
+    "river-flood-warning-issued": [
+        "The National Weather Service issued a flood warning for the river on "
+        "Tuesday afternoon, after two days of steady rain pushed the water four feet "
+        "above its usual level.",
+        "Forecasters expect the river to crest at 27 feet on Thursday morning, a "
+        "foot below the record set in 2019. Low-lying streets in the Riverside "
+        "neighborhood could flood before then.",
+        "Evacuation is voluntary for now. The city has opened two shelters, at "
+        "Lincoln High School and the Civic Center, and both accept pets.",
+        "<h2>If you live near the river</h2>",
+        "<ol><li>Move cars and valuables to higher ground tonight.</li>"
+        "<li>Pick up free sandbags at the public works yard on Mill Road.</li>"
+        "<li>Sign up for the county's emergency text alerts.</li></ol>",
+        "River levels are updated every hour on the "
+        '<a href="https://example.org/river-gauge">weather service\'s gauge page</a>. '
+        "We will keep this story updated as the water rises.",
+    ],
+    "school-district-teacher-shortage": [
+        "When school started in August, 42 classrooms in the district had no "
+        "permanent teacher. Four months later, 31 still don't.",
+        "The shortage is sharpest in special education, math and science, where "
+        "some positions have been open for more than a year. In those rooms, "
+        "substitutes who are paid by the day teach from lesson plans written by "
+        "teachers down the hall.",
+        "Superintendent Lena Moss says the district has tried nearly everything: "
+        "signing bonuses of $5,000, help with rent for new teachers, and a hiring "
+        "process that now takes two weeks instead of two months.",
+        "Parents say the churn shows. “My daughter has had five different people "
+        "at the front of her algebra class,” said Teresa Lund, whose daughter is "
+        "in eighth grade. “Nobody knows where they left off.”",
+        "<h2>Where the openings are</h2>",
+        "<table><thead><tr><th>Subject</th><th>Open positions</th></tr></thead>"
+        "<tbody><tr><td>Special education</td><td>12</td></tr>"
+        "<tr><td>Math</td><td>9</td></tr><tr><td>Science</td><td>6</td></tr>"
+        "<tr><td>Other</td><td>4</td></tr></tbody></table>",
+        "The district posts its openings on its "
+        '<a href="https://example.org/district/jobs">jobs page</a>.',
+    ],
+    "bus-routes-change-in-january": [
+        "Three bus routes will merge into one and Route 14 will stop running on "
+        "Jan. 6, the transit board decided on Wednesday.",
+        "The new Route 3 will run every 15 minutes between the train station and "
+        "the hospital, along the streets that Routes 3, 7 and 9 share today.",
+        "Riders of Route 14, which carried fewer than 200 people a day, will be "
+        "offered a ride-share voucher for trips the new routes do not cover.",
+        "<ul><li>Route 3, 7 and 9 riders: same stops, new number.</li>"
+        "<li>Route 14 riders: call the transit office for a voucher.</li></ul>",
+    ],
+    "school-board-election-guide": [
+        "Six candidates are running for three seats on the school board on Nov. 4. "
+        "We asked each of them the same five questions.",
+        "Their answers, lightly edited for length, are below, in the order the "
+        "candidates appear on the ballot.",
+    ],
+    "water-rates-draft": [
+        "Water bills may rise for the first time in ten years, under a proposal "
+        "city staff will bring to the council next month.",
+    ],
+    "old-stadium-plan": [
+        "The council has set aside the plan for a new stadium on the east bank, "
+        "after the developer asked for a larger tax break than the city offered.",
+        "Supporters say the plan could return next year.",
+    ],
+    "library-sunday-hours-begin": [
+        "For the first time in ten years, four of the city's libraries opened their "
+        "doors on a Sunday, and by one o'clock the children's room at the Central "
+        "branch was full.",
+        "The new hours, from noon to five, are paid for by the budget the council "
+        "approved this month. The branches are Central, Eastside, Riverside and "
+        "Maple Park.",
+        "“Sunday is the only day a lot of working families can come,” said the "
+        "library director, Ana Ruiz. “We used to see them at the door reading the "
+        "sign.”",
+        "The library will count visitors through the spring and report back to the "
+        "council in June. Hours for every branch are on the "
+        '<a href="https://example.org/library/hours">library\'s website</a>.',
+    ],
+    "river-cleanup-volunteers": [
+        "More than 400 volunteers spent Saturday morning pulling trash out of the "
+        "river, the largest turnout in the cleanup's 15 years.",
+        "By noon they had filled two dumpsters. The haul included 61 tires, a "
+        "shopping cart, three bicycles and, to the delight of a group of Scouts, a "
+        "parking meter.",
+        "<ul><li>61 tires</li><li>3 bicycles</li><li>1 shopping cart</li>"
+        "<li>About 4 tons of other trash</li></ul>",
+        "The cleanup is organized by the Friends of the River, who say the number "
+        "of tires has fallen by half since the county started taking them free of "
+        "charge. The next cleanup is in April; volunteers can "
+        '<a href="https://example.org/friends-of-the-river">sign up online</a>.',
+    ],
+    "teachers-union-contract": [
+        "Teachers will get raises of 4 percent a year for three years under a "
+        "contract the union and the district signed on Thursday, ending eight "
+        "months of talks.",
+        "The deal also caps kindergarten classes at 20 children, down from 24, and "
+        "gives every teacher an extra planning period each week.",
+        "Union members approved the contract by 91 percent. The school board is "
+        "expected to ratify it on Monday.",
+        "<h2>What is in the contract</h2>",
+        "<ul><li>Raises of 4 percent in each of the three years.</li>"
+        "<li>Kindergarten classes of no more than 20.</li>"
+        "<li>One more planning period a week.</li>"
+        "<li>Paid parental leave of eight weeks.</li></ul>",
+        "The full contract will be posted on the "
+        '<a href="https://example.org/district/contracts">district\'s website</a> '
+        "once the board votes.",
+    ],
+    "storm-drain-fees": [
+        "If your storm drain fee went up this month, this is why: the pipes under "
+        "the city were built for the rain of the 1960s, and the rain has changed.",
+        "The city's engineers say the heaviest storms now drop a third more water "
+        "in an hour than they did fifty years ago. Pipes that size cannot carry it, "
+        "so streets flood and basements fill.",
+        "The fee pays for replacing the oldest pipes, about two miles a year. At "
+        "that pace the work will take 20 years.",
+        "<h2>The math</h2>",
+        "<ul><li>Old fee: $9 a month for a typical house.</li>"
+        "<li>New fee: $12 a month.</li><li>What it raises: $4.1 million a year.</li>"
+        "</ul>",
+        "You can look up your property's fee, and how it is calculated, on the "
+        '<a href="https://example.org/city/stormwater">public works page</a>.',
+    ],
+    "school-lunch-prices": [
+        "School lunch will cost $2.75 again this year, the same as last year, "
+        "thanks to a state grant that covers the rising price of food.",
+        "Without the grant, the district says, the price would have gone up by 40 "
+        "cents. The grant runs out after this school year.",
+        "Families who qualify for free or reduced-price meals can apply at any "
+        "time during the year, not only in the fall.",
+    ],
+    "mayor-names-new-police-chief": [
+        "The mayor named Deputy Chief Carla Mendes as the city's next police chief "
+        "on Friday, the first woman to lead the department.",
+        "Mendes, who joined the department as a patrol officer 22 years ago, has "
+        "run its community policing unit since 2020.",
+        "“I know these streets because I walked them,” she said at City Hall. Her "
+        "first priority, she said, is filling 30 open officer positions.",
+        "The council must confirm the appointment. A public hearing is set for "
+        "Dec. 15; written comments can be sent to the "
+        '<a href="https://example.org/city/clerk">city clerk</a>.',
+    ],
+    "council-debates-short-term-rentals": [
+        "Owners of short-term rentals would need a city license and could rent out "
+        "only their own home, under rules the council debated for two hours on "
+        "Monday.",
+        "Supporters say whole houses rented by the night have taken hundreds of "
+        "homes off the market. Hosts say the rental income is what lets them keep "
+        "their homes.",
+        "<ul><li>A yearly license of $150.</li><li>Only a host's primary residence."
+        "</li><li>Fines of up to $1,000 a night for unlicensed rentals.</li></ul>",
+        "The council will vote in January.",
+    ],
+    "polling-places-move": [
+        "Eleven polling places will move before the next election, most of them "
+        "out of schools, the county election office said.",
+        "Voters whose polling place changes will get a card in the mail. Everyone "
+        "can check on the "
+        '<a href="https://example.org/county/elections">county election site</a>.',
+        "Schools asked to stop serving as polling places after a review of building "
+        "security, the election director said.",
+    ],
+    "high-school-robotics-team": [
+        "A team of eleven students from Lincoln High School won the state robotics "
+        "championship on Saturday, with a robot they built out of parts from a "
+        "broken dishwasher and a donated wheelchair.",
+        "The team, in only its second year, beat 48 others. It now heads to the "
+        "national finals in April.",
+        "“We didn't have the budget the other teams had,” said team captain "
+        "Priya Nair, a junior. “So we had to be cleverer.”",
+        "The team is raising money for the trip through the school's booster club.",
+    ],
+    "after-school-program-expands": [
+        "The district's free after-school program will open at six more "
+        "elementary schools in January, paid for by a three-year federal grant.",
+        "The program runs until 6 p.m. and includes homework help, a snack and an "
+        "hour of outdoor play.",
+        "<ul><li>Garfield</li><li>Maple Park</li><li>Washington</li>"
+        "<li>Eastside</li><li>Hillcrest</li><li>Oak Grove</li></ul>",
+        "Registration opens Dec. 1 at each school's front office.",
+    ],
+    "district-budget-gap": [
+        "The school district faces a $6 million gap in next year's budget, "
+        "officials told the board on Tuesday, as federal pandemic money runs out.",
+        "Options on the table include closing one of two half-empty middle schools "
+        "and cutting central office jobs. No classroom positions would be cut, the "
+        "superintendent said.",
+        "The board will hold listening sessions at each middle school in January "
+        "before it votes in March.",
+    ],
+    "tree-canopy-plan": [
+        "The city will plant 10,000 trees over the next ten years, most of them in "
+        "neighborhoods that have the fewest today, under a plan the parks board "
+        "adopted Thursday.",
+        "Satellite maps show that the Riverside and Eastside neighborhoods have "
+        "less than half the tree cover of the wealthier west side, and are several "
+        "degrees hotter on summer afternoons.",
+        "Residents can ask for a free street tree in front of their home on the "
+        '<a href="https://example.org/parks/trees">parks department\'s site</a>.',
+    ],
+    "lead-pipes-replacement": [
+        "The water utility has found 3,200 lead service lines still in use in the "
+        "city and will replace all of them by 2030, at no cost to homeowners.",
+        "The work starts in neighborhoods with the most young children. Homeowners "
+        "will get a letter two weeks before crews arrive.",
+        "Until then, the utility recommends running the tap for two minutes before "
+        "drinking, and using a filter certified to remove lead.",
+        "<ul><li>Look up your address on the utility's map.</li>"
+        "<li>Ask for a free water test.</li></ul>",
+    ],
+    "wetland-restoration-begins": [
+        "Work began this week to turn 80 acres of old farmland on the river's east "
+        "bank back into wetland that can soak up floodwater.",
+        "The project, paid for by a state grant, will take three years. When it is "
+        "done, the county says, the wetland will hold as much water as 120 "
+        "Olympic swimming pools during a flood.",
+        "A walking trail with a bird blind will open on the site next fall.",
+    ],
+}
 
 # minutes ago, headline, text
 FLOOD_UPDATES = [
@@ -246,19 +593,6 @@ FLOOD_UPDATES = [
     (225, "", "Residents near the river received an automated warning call."),
     (260, "", "The river rose two feet overnight."),
     (300, "Warning issued", "The National Weather Service issued a flood warning."),
-]
-
-BODY = [
-    "The decision came after a long night of testimony from residents, many of whom "
-    "asked the city to protect services they rely on.",
-    "“We heard you,” the council president said before the vote. “This budget "
-    "reflects what people told us they need.”",
-    "<h2>What changes</h2>",
-    "<ul><li>Libraries open on Sundays from March.</li>"
-    "<li>Two new crossing guards near elementary schools.</li>"
-    "<li>Street repairs move up on the schedule.</li></ul>",
-    "Opponents said the plan leans on one-time money. The budget takes effect "
-    "on Jan. 1.",
 ]
 
 
@@ -466,10 +800,7 @@ class Command(BaseCommand):
                     slug=slug,
                     headline=headline,
                     dek=dek,
-                    body="".join(
-                        part if part.startswith("<") else PARAGRAPH.format(part)
-                        for part in BODY
-                    ),
+                    body=body_html(slug),
                     section=sections.get(section),
                     featured_image=self.picture(picture, users["editor"]),
                     created_by=creator,
@@ -493,6 +824,8 @@ class Command(BaseCommand):
         editor, now = users["editor"], timezone.now()
         flood = Article.objects.get(slug="river-flood-warning-issued")
         if not flood.updates.exists():
+            # Live from the moment it was published: no update is older than that.
+            flood.coverage_started_at = flood.published_at
             flood.developing = True
             flood.save()
             sam = Author.objects.get(slug="sam-okafor")
@@ -518,16 +851,37 @@ class Command(BaseCommand):
                 )
         budget = Article.objects.get(slug="city-council-approves-new-budget")
         if not budget.updates.exists():
+            # Covered live from the vote until the mayor signed: the coverage spans
+            # those hours, and every update falls inside it.
+            budget.coverage_started_at = budget.published_at
             budget.developing = True
             budget.save()
+            walt = Author.objects.get(slug="walt-writer")
             Update.objects.create(
                 article=budget,
-                published_at=now - timedelta(hours=2),
-                headline="Mayor signs the budget",
-                body="<p>The mayor signed the budget at a short ceremony at noon.</p>",
+                author=walt,
+                published_at=budget.published_at + timedelta(minutes=20),
+                headline="Two amendments fail",
+                body="<p>Both amendments to cut the library money failed, 2-7.</p>"
+                "<ul><li>Moving the Sunday hours to Saturdays.</li>"
+                "<li>Funding one crossing guard instead of two.</li></ul>",
                 created_by=editor,
             )
-            budget.developing = False  # coverage concluded: the update stays
+            Update.objects.create(
+                article=budget,
+                author=walt,
+                published_at=budget.published_at + timedelta(hours=1),
+                headline="Mayor signs the budget",
+                body="<p>The mayor signed the budget at a short ceremony at noon.</p>"
+                "<p>She called it “a budget for the people who showed up”, and "
+                "thanked the residents who stayed for the public comment.</p>",
+                created_by=editor,
+            )
+            # Coverage concluded: the updates stay.
+            budget.coverage_ended_at = budget.published_at + timedelta(
+                hours=1, minutes=30
+            )
+            budget.developing = False
             budget.save()
         schools = Article.objects.get(slug="school-district-teacher-shortage")
         if not schools.corrections.exists():
