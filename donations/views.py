@@ -84,12 +84,33 @@ def donate(request, campaign):
 
 def render_donate(request, campaign, form, notes=(), status=200):
     progress = campaign.progress() if campaign else None
-    return render(
+    response = render(
         request,
         "donations/donate.html",
         {"campaign": campaign, "form": form, "progress": progress, "notes": notes},
         status=status,
     )
+    if campaign is not None:
+        # The form goes to our give/, which redirects to the processor: browsers
+        # hold that redirect to the page's form-action too, so it names the
+        # processor, or the reader's press of the button would do nothing.
+        response._csp_update = {"form-action": processor_origins(campaign)}
+    return response
+
+
+def processor_origins(campaign):
+    origins = []
+    for url in (campaign.donate_url, campaign.monthly_donate_url):
+        parts = urlsplit(url)
+        try:
+            port = f":{parts.port}" if parts.port else ""
+        except ValueError:
+            continue
+        if parts.scheme in ("http", "https") and parts.hostname:
+            origin = f"{parts.scheme}://{parts.hostname}{port}"
+            if origin not in origins:
+                origins.append(origin)
+    return origins
 
 
 @require_GET

@@ -232,3 +232,139 @@ def test_the_overlay_sits_over_the_page_and_closes(live_server, watched):
     assert layout_shift(page) == 0
     overlay.locator("[data-appeal-dismiss]").click()
     assert not overlay.is_visible()
+
+
+# The donor's path -----------------------------------------------------------------
+
+# A seed for the reader's browser under which the head script picks `variant` for
+# its slot: every variant of every appeal can be put in front of a reader in turn.
+FIND_SEED = """
+([appeal, variant]) => {
+  const engine = window.NewsroomAppeals;
+  const rules = engine.page.appeals.find((a) => a.id === appeal);
+  for (let i = 0; i < 5000; i++) {
+    const state = engine.clean({ seed: "reader-" + i, visits: 1, last: Date.now() });
+    const now = Date.now();
+    const choice = engine.decide(engine.page.appeals, state, now)[rules.placement];
+    if (choice && choice.variant === variant) return "reader-" + i;
+  }
+  return null;
+}
+"""
+
+
+def reader_who_gets(page, url, variant):
+    """Open `url` as a new reader whose browser picks `variant` for its slot."""
+    page.goto(url)
+    seed = page.evaluate(FIND_SEED, [variant.appeal_id, variant.pk])
+    assert seed, f"no reader would see {variant}"
+    page.evaluate(
+        "seed => localStorage.setItem('newsroom:appeals', JSON.stringify({seed}))",
+        seed,
+    )
+    page.goto(url)
+    settle(page, 300)
+
+
+@pytest.fixture
+def demo_appeals(db):
+    """The demo's campaign and appeals (top bar, inline, end of article), and a
+    home-page and an overlay appeal so that every placement is clicked."""
+    from django.core.management import call_command
+
+    from donations.models import Appeal, Campaign
+
+    call_command("load_demo_donations", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    campaign = Campaign.objects.get(slug="fall-member-drive")
+    for placement, label in (("home", "Chip in"), ("overlay", "Give today")):
+        appeal = AppealFactory(
+            campaign=campaign, placement=placement, name=f"Demo {placement}"
+        )
+        appeal.variants.update(button_label=label)
+    return campaign, list(Appeal.objects.prefetch_related("variants"))
+
+
+def test_every_appeal_button_reaches_a_ready_to_pay_form_then_the_processor(
+    live_server, watched, demo_appeals
+):
+    page = watched
+    campaign, appeals = demo_appeals
+    article = ArticleFactory(body=BODY)
+    reached = []
+
+    def processor(route):
+        reached.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<p>Processor</p>")
+
+    page.route("https://donate.example.org/**", processor)
+    clicked = 0
+    for appeal in appeals:
+        url = live_server.url + (
+            "/" if appeal.placement == "home" else article.get_absolute_url()
+        )
+        for variant in appeal.variants.all():
+            page.context.clear_cookies()
+            reader_who_gets(page, url, variant)
+            button = page.locator(
+                f'.appeal[data-variant="{variant.pk}"] .appeal__button'
+            )
+            assert button.is_visible(), variant
+            with page.expect_navigation():
+                button.click()
+            # The donate form, with the campaign's gift chosen and the appeal kept.
+            assert page.url.startswith(live_server.url + "/donate/?")
+            form = page.locator(".donate__form")
+            assert form.locator('input[name="frequency"]:checked').input_value() == (
+                "once"
+            )
+            assert form.locator('input[name="amount"]:checked').input_value() == "25"
+            assert form.locator('input[name="appeal"]').input_value() == str(appeal.pk)
+            assert form.locator('input[name="variant"]').input_value() == str(
+                variant.pk
+            )
+            assert not page.locator(".donate__errors, .donate__notes").count()
+            # One press and the reader is at the processor, which is told it all.
+            reached.clear()
+            page.get_by_role("button", name="Continue to secure payment").click()
+            page.wait_for_url("https://donate.example.org/**")
+            assert reached == [
+                "https://donate.example.org/newsroom?amount=25&client_reference_id="
+                f"nr_c{campaign.pk}_a{appeal.pk}_v{variant.pk}"
+            ]
+            clicked += 1
+    assert {a.placement for a in appeals} == {"top", "inline", "end", "home", "overlay"}
+    assert clicked == sum(a.variants.count() for a in appeals) == 6
+    assert page.problems == []
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_donate_is_on_screen_on_a_phone(live_server, page, width):
+    """On every kind of page, at phone widths, Donate is in view without scrolling
+    sideways, and the page itself never scrolls sideways."""
+    from tests.factories import SectionFactory
+
+    for name in ("Politics", "Education", "Environment", "Neighbourhoods", "Opinion"):
+        SectionFactory(name=name)
+    CampaignFactory()
+    AppealFactory(placement="top")
+    article = ArticleFactory(body=BODY)
+    page.set_viewport_size({"width": width, "height": 700})
+    for path in (
+        "/",
+        article.get_absolute_url(),
+        article.section.get_absolute_url(),
+        "/search/?q=council",
+        "/donate/",
+        "/no/such/page/",
+    ):
+        page.goto(live_server.url + path)
+        settle(page, 200)
+        donate = page.locator(".site-header").get_by_role("link", name="Donate")
+        assert donate.is_visible(), path
+        box = donate.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, (path, box)
+        assert box["y"] + box["height"] <= 700, (path, box)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    # The section menu scrolls sideways: it overflows, so the hint is needed.
+    nav = page.locator(".site-nav ul")
+    assert nav.evaluate("el => el.scrollWidth > el.clientWidth")

@@ -524,6 +524,28 @@ def test_a_link_that_takes_an_amount_needs_amounts_to_offer():
     CampaignFactory.build(suggested_amounts=[], default_amount=30).full_clean()
 
 
+def test_the_donate_form_may_go_on_to_the_processor(client):
+    """give/ redirects to the processor, and browsers hold a form's redirects to
+    the page's form-action: without the processor there, the button does nothing."""
+    CampaignFactory(
+        donate_url="https://donate.example.org/give?amount={amount}",
+        monthly_donate_url="https://monthly.example.net:8443/m",
+    )
+    for response in (
+        client.get(reverse("donations:donate")),
+        client.get(reverse("donations:give"), {"amount": "lots"}),
+    ):
+        policy = dict(
+            part.strip().split(" ", 1)
+            for part in response["Content-Security-Policy"].split(";")
+        )
+        assert policy["form-action"] == (
+            "'self' https://donate.example.org https://monthly.example.net:8443"
+        )
+    other = client.get(reverse("articles:latest"))
+    assert "form-action 'self';" in other["Content-Security-Policy"]
+
+
 def test_an_old_appeal_link_without_a_gift_gets_the_form_not_an_error(client):
     """Pages cached before appeal buttons led to the form sent readers to give/
     with no frequency or amount: they get the form, preselected, not a 400."""
