@@ -1,6 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test` (see README.md).
 PYTHON ?= python3
-VENV := .venv
+# One virtualenv per Python: `make test PYTHON=python3.13 VENV=.venv-3.13` (.ci/run).
+VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
