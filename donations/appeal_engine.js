@@ -201,7 +201,7 @@
     seed = String(Math.random()).slice(2);
   }
   var result = pageView(load(), page, Date.now(), seed);
-  if (!page.preview) save(result.state);
+  if (!page.preview && page.counting !== false) save(result.state);
   api.page = page;
   api.choices = result.choices;
   doc.documentElement.setAttribute("data-appeals", shown(result.choices).join(" "));

@@ -39,6 +39,9 @@ class PageAppeals:
         self.rendered = {} if rendered is None else rendered
         self.article = article
         self.preview = preview
+        # False on pages readers never see (drafts, preview links): the appeals show
+        # as they would, but nothing is counted or remembered.
+        self.counting = not preview
         order = {placement: index for index, placement in enumerate(PAGE_ORDER)}
         variants = sorted(
             variants,
@@ -102,6 +105,8 @@ class PageAppeals:
                 lambda: [appeal.rules(variants) for appeal, variants in self.appeals()],
             ),
         }
+        if not self.counting:
+            data["counting"] = False
         if self.preview and self.variants:
             variant = self.variants[0]
             data["preview"] = {

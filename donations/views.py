@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.crypto import salted_hmac
@@ -257,8 +258,29 @@ def appeal_event(request):
     )
     if variant is None:
         return error(_("There is no such appeal variant."), 404)
+    if not_a_reader(request):
+        return JsonResponse({"counted": False}, status=202)
     AppealDailyCount.increment(variant, kind)
     return HttpResponse(status=204)
+
+
+def not_a_reader(request):
+    """Staff signed in, or a page readers never see (a preview link, the admin's
+    appeal preview): their pages send no beacons, and if one comes anyway it is
+    not counted. Readers have no cookie, so they cost no query here."""
+    referer = urlsplit(request.headers.get("Referer", "")).path
+    if referer.startswith(preview_prefixes()):
+        return True
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    return request.user.is_staff
+
+
+def preview_prefixes():
+    return (
+        reverse("admin:index"),
+        reverse("articles:preview", kwargs={"token": "-"}).removesuffix("-/"),
+    )
 
 
 # Stripe ---------------------------------------------------------------------------

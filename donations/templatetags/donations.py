@@ -50,6 +50,7 @@ def appeal_head(context, *placements, article=None):
             raise template.TemplateSyntaxError(f"Unknown appeal placements: {unknown}")
         # Error pages may render without a request, and must not touch the database.
         page = PageAppeals.for_page(placements if request else (), article)
+        page.counting = not is_preview(context)
     if request is not None:
         request.newsroom_appeals = page
     return format_html(
@@ -57,6 +58,15 @@ def appeal_head(context, *placements, article=None):
         json_script(page.data(), "appeal-data"),
         mark_safe(settings.APPEAL_ENGINE),  # noqa: S308 (our own file, CSP-hashed)
     )
+
+
+def is_preview(context):
+    """A page no reader sees: a draft shown to staff at its address, or any page
+    behind a signed preview link."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    signed_link = match is not None and match.view_name == "articles:preview"
+    return bool(context.get("preview")) or signed_link
 
 
 def appeal_cards(variants, placement):

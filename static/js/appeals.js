@@ -9,6 +9,7 @@
  * - remembers a donor ("I already give", or the thank-you page) for a year;
  * - refreshes campaign progress bars from their small cached JSON.
  * Beacons carry only the event, the appeal and the variant: no id of the reader.
+ * Nothing is sent from previews; the server also ignores signed-in staff.
  */
 (function () {
   "use strict";
@@ -17,11 +18,14 @@
   var doc = document;
   var root = doc.documentElement;
   var page = engine.page || { appeals: [] };
+  /* Previews (an appeal's, a draft's, a signed link's) show appeals as readers
+   * would get them, and count and remember nothing. */
+  var counting = !page.preview && page.counting !== false;
   var rules = {};
   (page.appeals || []).forEach(function (appeal) { rules[appeal.id] = appeal; });
 
   function send(event, element) {
-    if (page.preview || !page.beacon || !navigator.sendBeacon) return;
+    if (!counting || !page.beacon || !navigator.sendBeacon) return;
     var body = JSON.stringify({
       event: event,
       appeal: Number(element.getAttribute("data-appeal")),
@@ -47,7 +51,7 @@
   }
 
   function update(change) {
-    if (page.preview) return;
+    if (!counting) return;
     engine.save(change(engine.load(), Date.now()));
   }
 

@@ -368,3 +368,31 @@ def test_donate_is_on_screen_on_a_phone(live_server, page, width):
     # The section menu scrolls sideways: it overflows, so the hint is needed.
     nav = page.locator(".site-nav ul")
     assert nav.evaluate("el => el.scrollWidth > el.clientWidth")
+
+
+def test_previews_send_no_beacons_and_remember_nothing(live_server, page):
+    from articles.views import preview_link_for
+    from tests.factories import DraftFactory
+
+    AppealFactory(paragraph=1)
+    draft = DraftFactory(body=BODY)
+    published = ArticleFactory(body=BODY)
+    beacons = []
+    page.on(
+        "request",
+        lambda request: (
+            beacons.append(request.url) if "/donate/events/" in request.url else None
+        ),
+    )
+    for article in (draft, published):
+        page.goto(live_server.url + preview_link_for(article))
+        settle(page, 1800)  # an impression needs a second in view
+        assert page.locator(".appeal--inline").is_visible()
+        page.locator(".appeal--inline .appeal__close").click()
+        page.wait_for_timeout(300)
+        assert beacons == []
+        assert page.evaluate("localStorage.getItem('newsroom:appeals')") is None
+    # The reader's page of the same story counts the impression.
+    page.goto(live_server.url + published.get_absolute_url())
+    settle(page, 1800)
+    assert len(beacons) == 1

@@ -276,3 +276,28 @@ def test_the_not_found_page_still_renders(client):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert slots(response) == [("top", "1")]
+
+
+def test_previews_show_appeals_but_count_nothing(client):
+    """A draft shown to staff and a signed preview link tell the page script not to
+    count or remember; the page readers get (cached for all) says nothing."""
+    from articles.views import preview_link_for
+    from tests.factories import DraftFactory, UserFactory
+
+    AppealFactory(placement="end")
+    draft = DraftFactory()
+    published = ArticleFactory()
+    reader_page = client.get(published.get_absolute_url())
+    assert "counting" not in appeal_data(reader_page)
+    assert len(appeal_data(reader_page)["appeals"]) == 1
+    link = client.get(preview_link_for(draft))
+    assert link.status_code == 200
+    assert appeal_data(link)["counting"] is False
+    assert len(appeal_data(link)["appeals"]) == 1
+    assert appeal_data(client.get(preview_link_for(published)))["counting"] is False
+    client.force_login(UserFactory(role="Editor"))
+    staff_draft = client.get(draft.get_absolute_url())
+    assert staff_draft.status_code == 200
+    assert appeal_data(staff_draft)["counting"] is False
+    # Staff on a public page get the readers' page; the server ignores their beacons.
+    assert "counting" not in appeal_data(client.get(published.get_absolute_url()))

@@ -27,6 +27,7 @@ from tests.factories import (
     ArticleFactory,
     CampaignFactory,
     DonationFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -176,6 +177,42 @@ def test_a_counted_event_costs_two_queries(client, django_assert_num_queries):
     variant = AppealFactory().variants.get()
     with django_assert_num_queries(2):
         assert send(client, event(variant)).status_code == 204
+
+
+def test_signed_in_staff_are_not_counted(client):
+    variant = AppealFactory().variants.get()
+    client.force_login(UserFactory(role="Fundraising"))
+    for kind in ("impression", "click", "dismiss"):
+        response = send(client, event(variant, kind))
+        assert response.status_code == 202
+        assert response.json() == {"counted": False}
+    assert not AppealDailyCount.objects.exists()
+
+
+def test_a_signed_in_non_staff_account_is_counted_like_a_reader(client):
+    variant = AppealFactory().variants.get()
+    client.force_login(UserFactory(is_staff=False))
+    assert send(client, event(variant)).status_code == 204
+    assert AppealDailyCount.objects.get().impressions == 1
+
+
+@pytest.mark.parametrize(
+    "referer",
+    [
+        "http://testserver/preview/eyJhcnRpY2xlIjoxfQ:1abc:xyz/",
+        "http://testserver/admin/donations/appeal/1/preview/?placement=top",
+    ],
+)
+def test_beacons_from_preview_pages_are_not_counted(client, referer):
+    variant = AppealFactory().variants.get()
+    response = send(client, event(variant), HTTP_REFERER=referer)
+    assert response.status_code == 202
+    assert not AppealDailyCount.objects.exists()
+    # The same beacon from a reader's page counts.
+    assert (
+        send(client, event(variant), HTTP_REFERER="http://testserver/").status_code
+        == 204
+    )
 
 
 def test_one_client_is_rate_limited_and_others_are_not(client, monkeypatch):
