@@ -33,6 +33,7 @@ import subprocess
 import tarfile
 import tempfile
 import tomllib
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
@@ -40,7 +41,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.backends.postgresql.client import DatabaseClient
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
@@ -54,6 +55,27 @@ MEDIA = "media/"
 CHUNK = 1024 * 1024
 
 _VERSION = re.compile(r"\(PostgreSQL\) (\d+)(?:\.(\d+))?")
+
+try:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+except ImportError:  # pragma: no cover (boto3 is a requirement)
+    STORAGE_ERRORS = (OSError,)
+
+
+@contextmanager
+def plain_errors(action):
+    """A database that cannot be reached, a bucket that refuses, a full disk: said
+    in one line (a CommandError), never as a traceback."""
+    try:
+        yield
+    except DatabaseError as error:
+        raise CommandError(
+            f"{action} failed: the database said: {str(error).strip()}"
+        ) from error
+    except STORAGE_ERRORS as error:
+        raise CommandError(f"{action} failed: {error}") from error
 
 
 # Where pg_dump, pg_restore and psql come from ----------------------------------
@@ -479,9 +501,16 @@ def restore_media(archive, storage=None):
     storage = storage or default_storage
     restored = 0
     for name in archive.media():
-        if storage.exists(name):
-            storage.delete(name)
-        saved = storage.save(name, ContentFile(archive.read(MEDIA + name)))
+        try:
+            if storage.exists(name):
+                storage.delete(name)
+            saved = storage.save(name, ContentFile(archive.read(MEDIA + name)))
+        except STORAGE_ERRORS as error:
+            raise CommandError(
+                f"The database was restored, but the media file {name} could not "
+                f"be written ({error}). Once the media storage works, run the "
+                "restore again with --force to finish it."
+            ) from error
         if saved != name:
             raise CommandError(f"The media file {name} was stored as {saved}.")
         restored += 1

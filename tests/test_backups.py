@@ -392,6 +392,18 @@ def test_restore_from_the_command_line_says_why_without_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+def test_restore_into_a_database_that_does_not_exist_says_so(plain_archive):
+    result = run_manage(
+        ["restore", str(plain_archive)],
+        DATABASE_URL=database_url("newsroom_no_such_database"),
+    )
+
+    assert result.returncode == 1
+    assert "CommandError: The restore failed: the database said:" in result.stderr
+    assert "newsroom_no_such_database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 @committed
 def test_restore_with_force_replaces_the_database(newsroom, tmp_path):
     article, _quote, campaign = newsroom

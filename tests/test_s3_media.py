@@ -3,6 +3,7 @@ started here: moto in server mode, spoken to over HTTP by boto3, as a bucket wou
 be. Uploads, renditions, photos inserted in the editor and share images land in the
 bucket, pages link to them there, and the addresses answer."""
 
+import io
 import json
 import os
 import re
@@ -18,6 +19,8 @@ import boto3
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
@@ -304,3 +307,22 @@ def test_a_backup_reads_the_bucket_and_restores_into_another(
         assert backups.restore_media(archive, S3Storage(**options)) == len(originals)
     restored = {key: target.Object(key).get()["Body"].read() for key in keys(target)}
     assert restored == originals
+
+
+@pytest.mark.django_db
+def test_a_backup_says_so_when_the_bucket_is_gone(bucket, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            **settings.STORAGES["default"],
+            "OPTIONS": {
+                **settings.STORAGES["default"]["OPTIONS"],
+                "bucket_name": f"{bucket.name}-deleted",
+            },
+        },
+    }
+
+    with pytest.raises(CommandError, match="The backup failed: .*NoSuchBucket"):
+        call_command("backup", str(tmp_path), stdout=io.StringIO())
+
+    assert list(tmp_path.iterdir()) == []  # no archive, not even a partial one

@@ -21,7 +21,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, path, force, **options):
-        with backups.Archive(path) as archive:
+        with backups.plain_errors("The restore"), backups.Archive(path) as archive:
             archive.verify()
             missing_migrations = backups.check_migrations(archive)
             tables = backups.database_tables()
