@@ -13,7 +13,7 @@ SITE_URL ?= http://$(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
 # secret key allowed, and the embedded PostgreSQL unless DATABASE_URL is set.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run test lint format migrate demo bench clean
+.PHONY: run test lint format migrate demo bench clean vendor-ckeditor
 
 # The virtualenv is rebuilt only when a requirements file changes.
 $(BIN)/.runtime-installed: requirements.txt
@@ -69,6 +69,14 @@ bench: $(BIN)/.dev-installed
 node_modules/.package-lock.json: package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $@; \
 	else echo "SKIPPED: accessibility tests need npm for axe-core (https://nodejs.org or apt-get install npm)"; fi
+
+# CKEditor 5's browser build, from the ckeditor5 npm package pinned in package-lock.json,
+# copied into static/vendor/ckeditor5/<version>/, where it is committed so that `make run`
+# and the production image need no Node.js. After changing the pin: run this, then set
+# articles.fields.CKEDITOR_VERSION (a test checks both).
+vendor-ckeditor: $(BIN)/.runtime-installed
+	npm ci --no-audit --no-fund
+	$(BIN)/python manage.py vendor_ckeditor
 
 clean:
 	rm -rf $(VENV) .pgdata staticfiles .pytest_cache .ruff_cache node_modules
