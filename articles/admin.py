@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from . import revisions
+from .fields import RichTextFormField
 from .images import process_upload
 from .models import (
     QUOTE_MAX_LENGTH,
@@ -40,8 +41,38 @@ from .models import (
     WorkflowError,
     format_local,
 )
+from .richtext import removed_markup_message
 from .templatetags.articles import rich_text
 from .views import preview_link_for
+
+
+class RichTextWarningsMixin:
+    """Tells the editor, as the admin saves, what the sanitizer left out of each
+    rich-text field of the form and its inlines (a script, an iframe, an unsafe
+    link): it never vanishes without a word."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self.warn_removed_markup(request, form)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for inline_form in formset.forms:
+            if inline_form.has_changed() and inline_form not in formset.deleted_forms:
+                self.warn_removed_markup(
+                    request, inline_form, formset.model._meta.verbose_name
+                )
+
+    def warn_removed_markup(self, request, form, of=None):
+        for name, field in form.fields.items():
+            if not isinstance(field, RichTextFormField):
+                continue
+            label = f"{of} {field.label}" if of else field.label
+            warning = removed_markup_message(
+                str(label).lower(), form.cleaned_data.get(name)
+            )
+            if warning:
+                self.message_user(request, warning, messages.WARNING)
 
 
 @admin.register(Section)
@@ -276,7 +307,7 @@ class UpdateForm(forms.ModelForm):
 
 
 @admin.register(Update)
-class UpdateAdmin(RenderedBodyMixin, admin.ModelAdmin):
+class UpdateAdmin(RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin):
     form = UpdateForm
     list_display = ["__str__", "story", "state", "publish_time", "author", "pinned"]
     list_filter = ["pinned", "published_at"]
@@ -425,7 +456,7 @@ class UpdateAdmin(RenderedBodyMixin, admin.ModelAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(RenderedBodyMixin, admin.ModelAdmin):
+class CorrectionAdmin(RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin):
     """The newsroom's corrections log: every correction, clarification, editor's
     note and retraction, newest first. Each is also listed on its story's form."""
 
@@ -549,7 +580,7 @@ WORKFLOW_ACTIONS = {
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
@@ -738,6 +769,11 @@ class ArticleAdmin(admin.ModelAdmin):
             obj.created_by = request.user
         obj.updated_by = request.user
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        for warning in form.instance.placements_past_the_end():
+            self.message_user(request, warning, messages.WARNING)
 
     # Workflow buttons on the change form: the save happens first, then the step.
 

@@ -756,6 +756,48 @@ class Article(models.Model):
             and self.published_at > timezone.now()
         )
 
+    def placements_past_the_end(self):
+        """Warnings for the editor: pull quotes and running inline appeals placed
+        after a paragraph this body doesn't have, which readers get at the end of the
+        story instead. Paragraphs are counted as placement counts them (top-level
+        <p>s, not those inside lists, tables or quotes)."""
+        from django.apps import apps
+
+        from .richtext import paragraph_ends, sanitize
+
+        count = len(paragraph_ends(sanitize(self.body)))
+        warnings = []
+        for item in self.pull_quotes.select_related("quote").filter(
+            after_paragraph__gt=count
+        ):
+            warnings.append(
+                _(
+                    "The pull quote “%(quote)s” is placed after paragraph %(n)d, but "
+                    "the body has %(count)d: readers see it at the end."
+                )
+                % {
+                    "quote": Truncator(item.quote.text).chars(60),
+                    "n": item.after_paragraph,
+                    "count": count,
+                }
+            )
+        Appeal = apps.get_model("donations", "Appeal")
+        appeals = (
+            Appeal.objects.running()
+            .for_page({"inline"}, article=self)
+            .filter(paragraph__gt=count)
+            .order_by("paragraph", "pk")
+        )
+        for appeal in appeals:
+            warnings.append(
+                _(
+                    "The inline appeal “%(appeal)s” is placed after paragraph "
+                    "%(n)d, but the body has %(count)d: readers see it at the end."
+                )
+                % {"appeal": appeal.name, "n": appeal.paragraph, "count": count}
+            )
+        return warnings
+
     @property
     def licence_url(self):
         return Licence(self.licence).url

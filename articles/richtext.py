@@ -24,26 +24,36 @@ other sites learn. So links keep exactly their ``href`` and ``title``, and ``rel
 ``target`` are dropped.
 """
 
+import re
+from collections import Counter
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from urllib.parse import unquote, urljoin
 
 import nh3
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 ALLOWED_TAGS = frozenset(
     {
         # Text
         "p",
         "br",
+        "h1",  # moved down a level: see _Headings
         "h2",
         "h3",
         "h4",
+        "h5",
+        "h6",
         "strong",
         "b",
         "em",
         "i",
         "u",
         "s",
+        "del",
+        "ins",
         "sub",
         "sup",
         "a",
@@ -56,6 +66,9 @@ ALLOWED_TAGS = frozenset(
         "ul",
         "ol",
         "li",
+        "dl",
+        "dt",
+        "dd",
         # Images, as CKEditor 5 wraps them
         "figure",
         "figcaption",
@@ -78,7 +91,16 @@ ALLOWED_ATTRIBUTES = {
     "img": frozenset({"src", "alt", "width", "height", "srcset", "sizes", "loading"}),
     "th": frozenset({"colspan", "rowspan", "scope"}),
     "td": frozenset({"colspan", "rowspan"}),
+    # What changed and when: <del datetime="...">.
+    "del": frozenset({"datetime", "cite"}),
+    "ins": frozenset({"datetime", "cite"}),
 }
+
+# Any allowed element may carry an id (footnotes, a table of contents), always
+# prefixed: an id written in a story can't take the name of one of the page's own
+# (#updates, #main) nor of a DOM global (a form, window.location): see _clean_id.
+ID_TAGS = ALLOWED_TAGS
+ID_PREFIX = "user-content-"
 
 # Classes are allowed name by name, never freely: these are the ones CKEditor 5's image
 # and table plugins put on their <figure>. (nh3 refuses "class" in ALLOWED_ATTRIBUTES
@@ -124,6 +146,31 @@ NEVER_ALLOWED_TAGS = CONTENT_REMOVED_TAGS | {
     "base",
 }
 
+# Blocks that are not kept but whose text is: each becomes a line break's worth of
+# space, so "<div>Vote</div><div>Count</div>" never reads "VoteCount".
+UNWRAPPED_BLOCKS = frozenset(
+    {
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "main",
+        "nav",
+        "address",
+        "center",
+        "hgroup",
+        "details",
+        "summary",
+        "fieldset",
+        "legend",
+        "dir",
+        "menu",
+        "output",
+    }
+)
+
 if ALLOWED_TAGS & NEVER_ALLOWED_TAGS:
     raise ImproperlyConfigured(
         "articles.richtext.ALLOWED_TAGS may not contain "
@@ -141,7 +188,20 @@ def _is_image_url(url):
     return scheme.lower() in IMAGE_URL_SCHEMES
 
 
-def _filter_attribute(tag, attribute, value):
+_NOT_ID_CHARACTERS = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def _clean_id(value):
+    """The id an element keeps: ID_PREFIX and the name in letters, digits, "-" and
+    "_" (spaces, quotes and the rest become "-"), or None when nothing is left."""
+    name = value.strip()
+    while name.startswith(ID_PREFIX):
+        name = name[len(ID_PREFIX) :]
+    name = _NOT_ID_CHARACTERS.sub("-", name).strip("-")[:100]
+    return ID_PREFIX + name if name else None
+
+
+def _filter_attribute(tag, attribute, value, ids=frozenset()):
     # nh3 has already checked src against ALLOWED_URL_SCHEMES, but mailto: and tel: make
     # no sense for an image, and it doesn't look inside srcset at all.
     if tag == "img" and attribute == "src" and not _is_image_url(value):
@@ -153,23 +213,247 @@ def _filter_attribute(tag, attribute, value):
             url = candidate.split(maxsplit=1)[0] if candidate.strip() else ""
             if url and not _is_image_url(url):
                 return None
+    if attribute == "id":
+        return _clean_id(value)
+    if tag == "a" and attribute == "href" and value.startswith("#"):
+        # A link to an element of the story follows its id's prefix; a link to one
+        # of the page's own (#updates) is left alone.
+        target = _clean_id(unquote(value[1:]))
+        if target and (value[1:].startswith(ID_PREFIX) or target in ids):
+            return "#" + target
     return value
+
+
+class _Ids(HTMLParser):
+    """The ids of `html`, as they will be once prefixed."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.ids = set()
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" and value and (cleaned := _clean_id(value)):
+                self.ids.add(cleaned)
+
+    handle_startendtag = handle_starttag
+
+
+def _clean(html, attribute_filter):
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS | UNWRAPPED_BLOCKS,
+        clean_content_tags=CONTENT_REMOVED_TAGS,
+        attributes={**ALLOWED_ATTRIBUTES, "*": frozenset({"id"})},
+        attribute_filter=attribute_filter,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel=None,
+        strip_comments=True,
+        id_prefix=ID_PREFIX,
+    )
+
+
+class _Tags(HTMLParser):
+    """Every start and end tag of nh3's output, as (start, end, tag, is_end)."""
+
+    def __init__(self, html):
+        super().__init__(convert_charrefs=False)
+        self.html = html
+        self.line_starts = [0]
+        for index, char in enumerate(html):
+            if char == "\n":
+                self.line_starts.append(index + 1)
+        self.tags = []
+        self.feed(html)
+        self.close()
+
+    def here(self):
+        line, column = self.getpos()
+        return self.line_starts[line - 1] + column
+
+    def handle_starttag(self, tag, attrs):
+        start = self.here()
+        self.tags.append((start, start + len(self.get_starttag_text()), tag, False))
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag):
+        start = self.here()
+        self.tags.append((start, self.html.index(">", start) + 1, tag, True))
+
+
+_HEADING = re.compile(r"h([1-6])")
+
+
+def _restructure(html):
+    """nh3's output with UNWRAPPED_BLOCKS replaced by line breaks and, when the
+    story has a first-level heading, every heading moved down a level: the page's
+    headline is its one <h1>, and a pasted document's own title becomes a section
+    heading with its subheadings under it (h6 stays h6)."""
+    tags = [
+        tag
+        for tag in _Tags(html).tags
+        if tag[2] in UNWRAPPED_BLOCKS or _HEADING.fullmatch(tag[2])
+    ]
+    if not tags:
+        return html
+    demote = any(name == "h1" for _start, _end, name, _is_end in tags)
+    parts, cursor = [], 0
+    for start, end, name, is_end in tags:
+        if name in UNWRAPPED_BLOCKS:
+            replacement = "\n"
+        elif demote:
+            level = min(int(name[1]) + 1, 6)
+            replacement = (
+                f"</h{level}>" if is_end else f"<h{level}{html[start + 3 : end]}"
+            )
+        else:
+            continue
+        parts += [html[cursor:start], replacement]
+        cursor = end
+    parts.append(html[cursor:])
+    return "".join(parts)
 
 
 def sanitize(html):
     """Return ``html`` with only the allowed markup. Idempotent."""
     if not html:
         return ""
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        clean_content_tags=CONTENT_REMOVED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=_filter_attribute,
-        allowed_classes=ALLOWED_CLASSES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
+    ids = frozenset(_Ids(html).ids)
+    cleaned = _clean(
+        html, lambda tag, name, value: _filter_attribute(tag, name, value, ids)
+    )
+    return _restructure(cleaned)
+
+
+# Telling the editor what was removed ---------------------------------------------
+
+
+class _Inventory(HTMLParser):
+    """How many of each element, and of each attribute, `html` has."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.elements = Counter()
+        self.attributes = Counter()
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.elements[tag] += 1
+        for name, _value in attrs:
+            self.attributes[tag, name] += 1
+
+    handle_startendtag = handle_starttag
+
+
+# What an editor is told about markup the sanitizer removed, most useful first.
+# Wrappers whose text is kept (a <div>, a <span>, Word's <o:p>) and attributes the
+# editor itself writes and the site restyles (an image's aspect-ratio, a resized
+# image's width) are not worth a word.
+_ELEMENT_NOTES = {
+    "script": _("a script"),
+    "iframe": _(
+        "an embedded frame (<iframe>): embeds are not supported, link to the "
+        "video or post instead"
+    ),
+    "style": _("a stylesheet (<style>): the site's own styles apply"),
+    "svg": _("an SVG drawing: upload it as an image instead"),
+    "math": _("a formula (<math>)"),
+    "object": _("an embedded object (<object>)"),
+    "embed": _("an embedded object (<embed>)"),
+    "form": _("a form (its fields too)"),
+}
+
+
+def removed_markup(html):
+    """What ``sanitize(html)`` leaves out, in words for the editor who wrote it: a
+    list of phrases, empty when nothing that matters was removed."""
+    if not html:
+        return []
+    before, after = _Inventory(html), _Inventory(sanitize(html))
+    notes = []
+    gone = {
+        tag: count - after.elements[tag]
+        for tag, count in before.elements.items()
+        if tag not in UNWRAPPED_BLOCKS
+        and tag not in {"html", "head", "body", "span", "font", "o:p"}
+        and count > after.elements[tag]
+        and not (tag == "h1" or _HEADING.fullmatch(tag))
+    }
+    for tag, note in _ELEMENT_NOTES.items():
+        if gone.pop(tag, 0):
+            notes.append(str(note))
+    for tag in ("input", "button", "select", "textarea", "label", "option"):
+        if before.elements[tag] and before.elements["form"]:
+            gone.pop(tag, None)
+    for tag, count in sorted(gone.items()):
+        notes.append(
+            ngettext("a <%(tag)s> element", "%(count)d <%(tag)s> elements", count)
+            % {"tag": tag, "count": count}
+        )
+    handlers = sum(
+        count
+        for (_tag, name), count in before.attributes.items()
+        if name.startswith("on")
+    )
+    if handlers:
+        notes.append(
+            ngettext(
+                "an event handler attribute (%(names)s)",
+                "%(count)d event handler attributes (%(names)s)",
+                handlers,
+            )
+            % {
+                "count": handlers,
+                "names": ", ".join(
+                    sorted({n for (_t, n) in before.attributes if n.startswith("on")})
+                ),
+            }
+        )
+    styles = sum(
+        count
+        for (tag, name), count in before.attributes.items()
+        if name == "style" and tag not in {"img", "figure", "span"}
+    )
+    if styles:
+        notes.append(
+            ngettext(
+                "inline formatting (a style attribute): the site's styles apply",
+                "inline formatting (%(count)d style attributes): the site's styles "
+                "apply",
+                styles,
+            )
+            % {"count": styles}
+        )
+    addresses = sum(
+        before.attributes[tag, name] - after.attributes[tag, name]
+        for tag, name in (("a", "href"), ("img", "src"), ("img", "srcset"))
+        if before.attributes[tag, name] > after.attributes[tag, name]
+    )
+    if addresses:
+        notes.append(
+            ngettext(
+                "an unsafe link or image address (such as javascript: or data:)",
+                "%(count)d unsafe link or image addresses (such as javascript: or "
+                "data:)",
+                addresses,
+            )
+            % {"count": addresses}
+        )
+    return notes
+
+
+def removed_markup_message(label, html):
+    """The admin's warning for a rich-text field, or None when nothing was removed."""
+    notes = removed_markup(html)
+    if not notes:
+        return None
+    return format_lazy(
+        _("Removed from the {field}: {notes}."), field=label, notes="; ".join(notes)
     )
 
 
@@ -313,17 +597,7 @@ def absolute_links(html, base_url):
             return urljoin(base_url, value)
         return value
 
-    return nh3.clean(
-        sanitize(html),
-        tags=ALLOWED_TAGS,
-        clean_content_tags=CONTENT_REMOVED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=absolute,
-        allowed_classes=ALLOWED_CLASSES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        link_rel=None,
-        strip_comments=True,
-    )
+    return _clean(sanitize(html), absolute)
 
 
 def for_republishing(html, base_url):

@@ -190,6 +190,12 @@ class ArticleDetailView(PublishedOrStaffMixin, DetailView):
         return self.get_context_data(
             object=self.object,
             preview=preview,
+            # For the staff who can fix them; not for a reviewer with a link.
+            placement_warnings=(
+                self.object.placements_past_the_end()
+                if preview and self.is_staff()
+                else []
+            ),
             story=story,
             structured_data=data,
             related=parts.with_cards(self.object.related_articles),

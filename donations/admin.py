@@ -13,6 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from articles.admin import RichTextWarningsMixin
 from articles.models import Article
 from articles.views import ArticleDetailView, HomeView
 
@@ -34,7 +35,7 @@ from .slots import PageAppeals
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(RichTextWarningsMixin, admin.ModelAdmin):
     form = CampaignForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
@@ -133,7 +134,7 @@ STATE_COLOURS = {
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(RichTextWarningsMixin, admin.ModelAdmin):
     form = AppealForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/donations/appeal/change_form.html"

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -69,7 +70,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.sitemaps",
     "csp",
-    "django_ckeditor_5",
     "reversion",
     "django_tasks",
     "django_tasks_db",
@@ -314,11 +314,42 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Rich text: CKEditor 5 with a newsroom toolbar. Plugins that let an editor write raw
-# HTML, embed third-party media or add inline styles are removed; whatever the editor
+# Rich text: CKEditor 5 (articles.fields.RichTextEditor, static/js/editor.js) with a
+# newsroom toolbar. Only the plugins named here are loaded: none that lets an editor
+# write raw HTML, embed third-party media or add inline styles. Whatever the editor
 # sends is sanitized again by articles.richtext on save and on render.
 CKEDITOR_5_CONFIGS = {
     "default": {
+        "plugins": [
+            "Essentials",
+            "Paragraph",
+            "Heading",
+            "Bold",
+            "Italic",
+            # No Strikethrough: it would turn every <del> into an <s>.
+            "Underline",
+            "Subscript",
+            "Superscript",
+            "Code",
+            "Link",
+            "AutoLink",
+            "List",
+            "ListProperties",
+            "BlockQuote",
+            "HorizontalLine",
+            "Image",
+            "ImageCaption",
+            "ImageStyle",
+            "ImageToolbar",
+            "ImageUpload",
+            "Table",
+            "TableToolbar",
+            "TableCaption",
+            "Autoformat",
+            "TextTransformation",
+            "PasteFromOffice",
+            "GeneralHtmlSupport",
+        ],
         "toolbar": {
             "items": [
                 "heading",
@@ -331,7 +362,7 @@ CKEDITOR_5_CONFIGS = {
                 "numberedList",
                 "blockQuote",
                 "|",
-                "imageUpload",
+                "uploadImage",
                 "insertTable",
                 "horizontalLine",
                 "|",
@@ -340,44 +371,12 @@ CKEDITOR_5_CONFIGS = {
             ],
             "shouldNotGroupWhenFull": True,
         },
-        "removePlugins": [
-            "SourceEditing",
-            "HtmlEmbed",
-            "GeneralHtmlSupport",
-            "FullPage",
-            "Markdown",
-            "MediaEmbed",
-            "Style",
-            "Font",
-            "Highlight",
-            "Alignment",
-            "TableProperties",
-            "TableCellProperties",
-            "ImageResize",
-            "Mention",
-            "TodoList",
-            "PageBreak",
-            "CKFinderUploadAdapter",
-        ],
         "heading": {
             "options": [
-                {
-                    "model": "paragraph",
-                    "title": "Paragraph",
-                    "class": "ck-heading_paragraph",
-                },
-                {
-                    "model": "heading2",
-                    "view": "h2",
-                    "title": "Heading",
-                    "class": "ck-heading_heading2",
-                },
-                {
-                    "model": "heading3",
-                    "view": "h3",
-                    "title": "Subheading",
-                    "class": "ck-heading_heading3",
-                },
+                {"model": "paragraph", "title": _("Paragraph")},
+                {"model": "heading2", "view": "h2", "title": _("Heading")},
+                {"model": "heading3", "view": "h3", "title": _("Subheading")},
+                {"model": "heading4", "view": "h4", "title": _("Minor heading")},
             ]
         },
         "image": {
@@ -387,7 +386,8 @@ CKEDITOR_5_CONFIGS = {
                 "|",
                 "imageStyle:block",
                 "imageStyle:side",
-            ]
+            ],
+            "upload": {"types": ["jpeg", "png", "gif", "webp"]},
         },
         "table": {
             "contentToolbar": [
@@ -399,11 +399,11 @@ CKEDITOR_5_CONFIGS = {
         },
         "link": {"defaultProtocol": "https://"},
         "list": {"properties": {"styles": False, "startIndex": True, "reversed": True}},
+        # Curly quotes, dashes and ellipses as the editor types, as in pull quotes;
+        # no (c) or 1/2 symbols, which newsroom copy writes out.
+        "typing": {"transformations": {"include": ["quotes", "typography"]}},
     }
 }
-# Images inserted in the editor go through the same pipeline as every other upload.
-CK_EDITOR_5_UPLOAD_FILE_VIEW_NAME = "articles:editor-image-upload"
-CKEDITOR_5_UPLOAD_FILE_TYPES = ["jpeg", "png", "gif", "webp"]
 
 # Donations. The signing secret(s) of the Stripe webhook endpoint (whsec_...),
 # comma-separated while rotating; without one, the endpoint refuses every event.

@@ -1250,3 +1250,115 @@ def test_readers_see_a_published_article_without_a_preview_banner(client):
     assert response.status_code == 200
     assert "preview-banner" not in response.content.decode()
     assert "X-Robots-Tag" not in response
+
+
+# What the editor is told at save: markup the sanitizer removed, placements past
+# the end of the body
+
+
+def test_saving_tells_the_editor_what_the_sanitizer_removed(client, editor):
+    article = ArticleFactory(body="<p>Before.</p>")
+    client.force_login(editor)
+    response = save_in_admin(
+        client,
+        article,
+        body=(
+            "<p>Watch:</p><iframe src='https://video.example/1'></iframe>"
+            "<script>steal()</script>"
+            '<p onclick="x()">Read <a href="javascript:alert(1)">this</a>.</p>'
+        ),
+    )
+    assert response.status_code == 302
+    (warning,) = [m for m in messages_of(response) if m.startswith("Removed")]
+    assert warning.startswith("Removed from the body: a script; an embedded frame")
+    assert "embeds are not supported, link to the video or post instead" in warning
+    assert "an event handler attribute (onclick)" in warning
+    assert "an unsafe link or image address" in warning
+    assert Article.objects.get(pk=article.pk).body == (
+        "<p>Watch:</p><p>Read <a>this</a>.</p>"
+    )
+
+
+def test_a_clean_save_says_nothing_about_removed_markup(client, editor):
+    article = ArticleFactory(
+        body='<h2 id="user-content-a">A</h2><p>The vote was <del>7-2</del> '
+        "<ins>6-3</ins>.</p>"
+        '<figure class="image"><img src="/media/x.jpg" alt="x" '
+        'style="aspect-ratio:4/3;" width="800" height="600"></figure>'
+    )
+    client.force_login(editor)
+    response = save_in_admin(client, article, headline="A new headline")
+    assert response.status_code == 302
+    assert not [m for m in messages_of(response) if m.startswith("Removed")]
+
+
+def test_a_correction_inline_reports_what_was_removed_from_it(client, editor):
+    article = ArticleFactory()
+    client.force_login(editor)
+    form_page = client.get(change_url(article))
+    data = admin_form_data(form_page)
+    day, time = split_datetime(timezone.now())
+    data.update(
+        {
+            "corrections-TOTAL_FORMS": "1",
+            "corrections-0-kind": "correction",
+            "corrections-0-body": "<p>Fixed.</p><style>p{}</style>",
+            "corrections-0-published_at_0": day,
+            "corrections-0-published_at_1": time,
+        }
+    )
+    response = client.post(change_url(article), data)
+    assert response.status_code == 302, response.context["errors"]
+    warnings = [m for m in messages_of(response) if m.startswith("Removed")]
+    assert warnings == [
+        "Removed from the correction text: a stylesheet (<style>): the site's own "
+        "styles apply."
+    ]
+
+
+def test_a_pull_quote_past_the_last_paragraph_is_named_at_save(client, editor):
+    article = ArticleFactory(body="<p>One.</p><p>Two.</p>")
+    PullQuoteFactory(
+        article=article,
+        quote=QuoteFactory(text="Roads first."),
+        after_paragraph=5,
+    )
+    PullQuoteFactory(article=article, after_paragraph=2)
+    client.force_login(editor)
+    response = save_in_admin(client, article)
+    assert response.status_code == 302
+    assert (
+        "The pull quote “Roads first.” is placed after paragraph 5, but the body "
+        "has 2: readers see it at the end."
+    ) in messages_of(response)
+    assert len([m for m in messages_of(response) if "placed after" in m]) == 1
+
+
+def test_an_inline_appeal_past_the_last_paragraph_is_named_at_save(client, editor):
+    from tests.factories import AppealFactory
+
+    article = ArticleFactory(body="<p>One.</p><ul><li><p>Not counted</p></li></ul>")
+    AppealFactory(name="Spring match", paragraph=3)
+    AppealFactory(name="Fits", paragraph=1)
+    AppealFactory(name="Ended", paragraph=9, ends_at=timezone.now())
+    client.force_login(editor)
+    response = save_in_admin(client, article)
+    placed = [m for m in messages_of(response) if "placed after" in m]
+    assert placed == [
+        "The inline appeal “Spring match” is placed after paragraph 3, but the body "
+        "has 1: readers see it at the end."
+    ]
+
+
+def test_the_preview_warns_staff_of_a_pull_quote_past_the_end(client, editor):
+    article = DraftFactory(body="<p>Only one.</p>")
+    PullQuoteFactory(
+        article=article, quote=QuoteFactory(text="Later."), after_paragraph=4
+    )
+    client.force_login(editor)
+    response = client.get(article.get_absolute_url())
+    assert response.status_code == 200
+    assert (
+        "The pull quote “Later.” is placed after paragraph 4, but the body has 1: "
+        "readers see it at the end."
+    ) in response.content.decode()

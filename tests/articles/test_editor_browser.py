@@ -44,3 +44,111 @@ def test_a_photo_inserted_in_the_editor_carries_its_widths(live_server, page, tm
     page.wait_for_selector(".messagelist .success")
     stored = Article.objects.get(pk=article.pk).body
     assert "480.jpg 480w" in stored and "1600.jpg 1600w" in stored
+
+
+def sign_in_and_open(live_server, page, article):
+    UserFactory(username="edith", role="Editor", password=PASSWORD)
+    page.goto(live_server.url + "/admin/login/")
+    page.fill("#id_username", "edith")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
+    body = page.locator(".field-body .ck-editor__editable")
+    body.wait_for()
+    return body
+
+
+WIRE_COPY = (
+    "CAIRO, Ill. (AP) — The river rose overnight.\n"
+    "Levees held along the lower reach.\n"
+    "\n"
+    "Officials urged residents to stay away from the banks.\n"
+    "Schools will reopen on Monday."
+)
+
+
+def test_plain_text_pasted_from_a_file_keeps_one_paragraph_per_line(live_server, page):
+    article = ArticleFactory(body="")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and "Failed to load resource" not in m.text
+            else None
+        ),
+    )
+    body = sign_in_and_open(live_server, page, article)
+    body.click()
+    # A real paste: the browser's clipboard holds the text as a text editor puts
+    # it there (text/plain only), and Control+V pastes it.
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("text => navigator.clipboard.writeText(text)", WIRE_COPY)
+    page.keyboard.press("Control+V")
+    paragraphs = body.locator("p")
+    paragraphs.nth(3).wait_for()
+    assert paragraphs.all_inner_texts() == [
+        "CAIRO, Ill. (AP) — The river rose overnight.",
+        "Levees held along the lower reach.",
+        "Officials urged residents to stay away from the banks.",
+        "Schools will reopen on Monday.",
+    ]
+    assert body.locator("br").count() == 0
+
+    # Typed straight quotes and apostrophes become typographic ones.
+    page.keyboard.press("Enter")
+    page.keyboard.type('The mayor said "we\'re ready" -- and left.')
+    last = paragraphs.last
+    assert last.inner_text() == "The mayor said “we’re ready” – and left."
+
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    stored = Article.objects.get(pk=article.pk).body
+    assert stored.count("<p>") == 5
+    assert "<p>Levees held along the lower reach.</p>" in stored
+    assert "“we’re ready”" in stored
+    assert errors == []
+
+
+def test_a_single_pasted_line_joins_the_paragraph_it_lands_in(live_server, page):
+    article = ArticleFactory(body="<p>The river rose.</p>")
+    body = sign_in_and_open(live_server, page, article)
+    body.locator("p").click()
+    page.keyboard.press("End")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("text => navigator.clipboard.writeText(text)", " Then it fell.\n")
+    page.keyboard.press("Control+V")
+    page.wait_for_function(
+        "() => document.querySelector('.ck-editor__editable').innerText"
+        ".includes('fell')"
+    )
+    assert body.locator("p").all_inner_texts() == ["The river rose. Then it fell."]
+
+
+KEPT_MARKUP = (
+    '<h2 id="user-content-contents">Contents</h2>'
+    "<p>The vote was <del>7-2</del> <ins>6-3</ins>."
+    '<a href="#user-content-note-1"><sup id="user-content-ref-1">1</sup></a></p>'
+    "<dl><dt><p>Quorum</p></dt><dd><p>Five members present.</p></dd></dl>"
+    "<h5>Method</h5><h6>Sources</h6>"
+    '<p id="user-content-note-1">1. Minutes of the meeting.</p>'
+)
+
+
+def test_markup_the_sanitizer_keeps_survives_the_editor(live_server, page):
+    """General HTML Support keeps what the allowlist keeps: opening a story and
+    saving it loses none of it (CKEditor writes a definition's text as a
+    paragraph, as here)."""
+    article = ArticleFactory(body=KEPT_MARKUP)
+    body = sign_in_and_open(live_server, page, article)
+    assert body.locator("del").inner_text() == "7-2"
+    assert body.locator("dl dd").inner_text() == "Five members present."
+    body.locator("h6").click()
+    page.keyboard.press("End")
+    page.keyboard.type(" and notes")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    stored = Article.objects.get(pk=article.pk).body
+    assert stored == KEPT_MARKUP.replace("Sources", "Sources and notes")
+    assert not page.locator(".messagelist .warning").count()

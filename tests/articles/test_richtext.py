@@ -1,3 +1,4 @@
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -11,6 +12,7 @@ from articles.richtext import (
     NEVER_ALLOWED_TAGS,
     insert_after_paragraphs,
     paragraph_ends,
+    removed_markup,
     sanitize,
 )
 
@@ -149,6 +151,22 @@ NEWSROOM_MARKUP = [
         "<p>Café&nbsp;owners &amp; staff said &lt;no&gt;.</p>",
         id="entities",
     ),
+    pytest.param(
+        '<p>The vote was <del datetime="2024-05-01">7-2</del> <ins>6-3</ins>.</p>',
+        id="del-and-ins",
+    ),
+    pytest.param(
+        "<dl><dt>Quorum</dt><dd>Five members.</dd><dt>Veto</dt><dd>Two-thirds.</dd>"
+        "</dl>",
+        id="definition-list",
+    ),
+    pytest.param("<h2>A</h2><h3>B</h3><h4>C</h4><h5>D</h5><h6>E</h6>", id="headings"),
+    pytest.param(
+        '<p>Rain fell.<sup id="user-content-ref-1"><a href="#user-content-fn-1">1'
+        '</a></sup></p><ol><li id="user-content-fn-1">Weather service. '
+        '<a href="#user-content-ref-1">↩</a></li></ol>',
+        id="footnotes",
+    ),
 ]
 
 
@@ -160,6 +178,135 @@ def test_hostile_markup_is_neutralised(html, expected):
 @pytest.mark.parametrize("html", NEWSROOM_MARKUP)
 def test_ordinary_newsroom_markup_survives_unchanged(html):
     assert sanitize(html) == html
+
+
+def test_ids_are_prefixed_and_same_page_links_follow_them():
+    html = (
+        '<h2 id="contents">Contents</h2><p><a href="#contents">Top</a> '
+        '<a href="#notes">Notes</a> <a href="#updates">Latest</a></p>'
+        '<h3 id="notes">Notes</h3>'
+    )
+    assert sanitize(html) == (
+        '<h2 id="user-content-contents">Contents</h2><p>'
+        '<a href="#user-content-contents">Top</a> '
+        '<a href="#user-content-notes">Notes</a> '
+        # Not an id of the story: a link to the page's own live updates.
+        '<a href="#updates">Latest</a></p>'
+        '<h3 id="user-content-notes">Notes</h3>'
+    )
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        pytest.param(
+            '<p id="__proto__">x</p>',
+            '<p id="user-content-__proto__">x</p>',
+            id="proto",
+        ),
+        pytest.param(
+            '<form id="location"></form><p id="location">x</p>',
+            '<p id="user-content-location">x</p>',
+            id="dom-global",
+        ),
+        pytest.param(
+            '<p id="fn 1">x</p><a href="#fn%201">1</a>',
+            '<p id="user-content-fn-1">x</p><a href="#user-content-fn-1">1</a>',
+            id="spaces",
+        ),
+        pytest.param(
+            "<p id='a\" onmouseover=\"alert(1)'>x</p>",
+            '<p id="user-content-a-onmouseover-alert-1">x</p>',
+            id="quotes",
+        ),
+        pytest.param('<p id="  \'" ">x</p>', "<p>x</p>", id="nothing-left"),
+        pytest.param(
+            '<p id="user-content-user-content-x">x</p>',
+            '<p id="user-content-x">x</p>',
+            id="prefix-twice",
+        ),
+        pytest.param(
+            '<p id="x">x</p><a href="javascript:alert(1)#x">y</a>',
+            '<p id="user-content-x">x</p><a>y</a>',
+            id="javascript-with-fragment",
+        ),
+        pytest.param(
+            '<a href="#x" id="x" onclick="go()">y</a>',
+            '<a href="#user-content-x" id="user-content-x">y</a>',
+            id="handler-beside-id",
+        ),
+    ],
+)
+def test_hostile_ids_are_made_harmless(html, expected):
+    assert sanitize(html) == expected
+
+
+def test_a_first_level_heading_moves_everything_down_a_level():
+    """The page's headline is its only <h1>: a pasted document's title becomes a
+    section heading, and its subheadings stay under it."""
+    html = "<h1>Report</h1><p>a</p><h2>Findings</h2><h3>Detail</h3><h6>Fine</h6>"
+    assert sanitize(html) == (
+        "<h2>Report</h2><p>a</p><h3>Findings</h3><h4>Detail</h4><h6>Fine</h6>"
+    )
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "<h1>Title</h1><p>Text</p>",
+        "<dl><dt>Term</dt><dd>Meaning</dd></dl>",
+        "<h5>Five</h5><h6>Six</h6>",
+        "<div>Vote</div><div>Count</div>",
+        "<section><p>One</p></section><aside>Two</aside>",
+        "<p>7-2 <del>6-3</del><ins>5-4</ins></p>",
+    ],
+)
+def test_no_words_are_glued_together(html):
+    from html import unescape
+
+    from django.utils.html import strip_tags
+
+    blocks = re.sub(r"</?(p|h\d|dt|dd|div|li)[^>]*>", " ", sanitize(html))
+    words = unescape(strip_tags(blocks)).split()
+    expected = unescape(
+        strip_tags(re.sub(r"</?(p|h\d|dt|dd|div|section|aside|li)>", " ", html))
+    ).split()
+    assert words == expected
+    # And the unwrapped blocks are apart in the text itself, not just by markup.
+    assert "VoteCount" not in strip_tags(sanitize(html))
+    assert "OneTwo" not in strip_tags(sanitize(html))
+
+
+def test_removed_markup_names_what_matters_and_nothing_else():
+    assert removed_markup(
+        "<p>a</p><script>x()</script><iframe src=x></iframe><svg></svg>"
+        '<p style="color:red" onmouseover="x">b <a href="javascript:1">c</a></p>'
+        '<img src="data:image/png;base64,AAAA"><marquee>d</marquee>'
+    ) == [
+        "a script",
+        "an embedded frame (<iframe>): embeds are not supported, link to the "
+        "video or post instead",
+        "an SVG drawing: upload it as an image instead",
+        "a <marquee> element",
+        "an event handler attribute (onmouseover)",
+        "inline formatting (a style attribute): the site's styles apply",
+        "2 unsafe link or image addresses (such as javascript: or data:)",
+    ]
+    # What the editor itself writes, and wrappers whose text stays, are no news.
+    assert (
+        removed_markup(
+            '<div><span>a</span></div><h1>b</h1><figure class="image">'
+            '<img src="/x.jpg" style="aspect-ratio:4/3"></figure>'
+            '<ul><li data-list-item-id="e1">c</li></ul>'
+        )
+        == []
+    )
+
+
+def test_removed_markup_counts_several_of_a_kind():
+    assert removed_markup("<marquee>a</marquee><marquee>b</marquee>") == [
+        "2 <marquee> elements"
+    ]
 
 
 def test_links_lose_target_and_rel_instead_of_gaining_rel():
