@@ -193,7 +193,7 @@ class ArticleDetailView(PublishedOrStaffMixin, DetailView):
             # For the staff who can fix them; not for a reviewer with a link.
             placement_warnings=(
                 self.object.placements_past_the_end()
-                if preview and self.is_staff()
+                if preview and previewer(self.request) is not None
                 else []
             ),
             story=story,
