@@ -1,5 +1,5 @@
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
@@ -657,9 +657,11 @@ def updates_since(request, slug):
     raw = request.GET.get("since", "")
     try:
         since = parse_datetime(raw)
-    except ValueError:
+        # In UTC: PostgreSQL takes offsets up to 15:59, Python's up to 23:59.
+        since = since.astimezone(UTC) if since and timezone.is_aware(since) else None
+    except (ValueError, OverflowError):
         since = None
-    if since is None or timezone.is_naive(since):
+    if since is None:
         return JsonResponse(
             {"error": _("Give `since` as an ISO 8601 time with its time zone.")},
             status=400,

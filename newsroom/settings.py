@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Health checks answer before ALLOWED_HOSTS is checked (newsroom/views.py).
     "newsroom.views.HealthCheckMiddleware",
+    "newsroom.outage.DatabaseOutageMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "newsroom.csp.NewsroomCSPMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",

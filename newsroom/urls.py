@@ -8,6 +8,9 @@ from . import views
 admin.site.site_header = admin.site.site_title = f"{settings.SITE_NAME} CMS"
 admin.site.index_title = "Newsroom"
 
+# A database that cannot be reached is a 503 (newsroom.outage), not a 500.
+handler500 = "newsroom.outage.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

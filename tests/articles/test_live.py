@@ -209,6 +209,28 @@ def test_polling_rejects_a_malformed_since_with_400(client, since):
     assert "ISO 8601" in response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    "since", ["0001-01-01T00:00:00+23:59", "9999-12-31T23:59:59-23:59"]
+)
+def test_polling_with_a_time_no_calendar_holds_is_400(client, since):
+    article = ArticleFactory(developing=True)
+
+    assert poll(client, article, since).status_code == 400
+
+
+def test_polling_takes_any_offset_python_does(client):
+    # PostgreSQL's offsets stop at 15:59; the time is compared in UTC.
+    article = ArticleFactory(developing=True)
+    UpdateFactory(article=article, body="<p>After it.</p>")
+    since = timezone.now() - timedelta(hours=2)
+    offset = (since - timedelta(hours=23, minutes=59)).replace(tzinfo=None)
+
+    response = poll(client, article, f"{offset.isoformat()}-23:59")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+
+
 def test_polling_an_unpublished_or_unknown_story_is_404(client):
     draft = DraftFactory(developing=True)
     assert poll(client, draft, timezone.now().isoformat()).status_code == 404
