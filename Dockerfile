@@ -14,8 +14,8 @@ RUN pip install -r requirements.txt
 
 COPY . .
 
-# collectstatic reads settings but never connects: a placeholder URL keeps the embedded
-# PostgreSQL from starting at build time.
+# collectstatic reads settings but never connects: a placeholder URL stands in for the
+# real one (the image has no embedded PostgreSQL: it is a development requirement).
 RUN SECRET_KEY=collectstatic-only DATABASE_URL=postgres://build@localhost/build \
     python manage.py collectstatic --noinput \
     && mkdir -p /app/media && chown newsroom:newsroom /app/media
