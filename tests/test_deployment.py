@@ -67,6 +67,12 @@ def test_web_environment_matches_the_settings(compose):
     assert ":?" in web_env["SECRET_KEY"]
 
 
+def test_web_has_time_to_migrate_before_its_health_check_counts(compose):
+    # The image migrates before gunicorn starts (Dockerfile CMD).
+    check = compose["services"]["web"]["healthcheck"]
+    assert int(check["start_period"].removesuffix("s")) >= 120
+
+
 def test_web_waits_for_a_healthy_database_and_redis(compose):
     depends = compose["services"]["web"]["depends_on"]
     assert depends["db"]["condition"] == "service_healthy"
