@@ -1,5 +1,6 @@
 """RSS and Atom feeds of stories: the site, a section, a tag, an author."""
 
+import html
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
 from xml.etree import ElementTree
@@ -186,6 +187,61 @@ def test_guid_survives_a_slug_change(client, story):
 def test_markup_in_titles_cannot_break_the_feed(client):
     ArticleFactory(headline="Tom & Jerry <b>say</b> ]]> hi", dek="<script>x</script>")
     (item,) = rss_items(client, reverse("articles:feed"))
-    assert item.findtext("title") == "Tom &amp; Jerry &lt;b&gt;say&lt;/b&gt; ]]&gt; hi"
+    assert item.findtext("title") == "Tom & Jerry <b>say</b> ]]> hi"
     # Descriptions are read as HTML: the dek's text is escaped for it.
     assert item.findtext("description") == "&lt;script&gt;x&lt;/script&gt;"
+
+
+HEADLINE = """The district's "best" schools & their <budgets>"""
+DEK = """Parents' & teachers' "questions" <answered>"""
+
+
+@pytest.mark.parametrize(
+    "feed", ["feed", "section-feed", "tag-feed", "author-feed"], ids=str
+)
+@pytest.mark.parametrize("atom", [False, True], ids=["rss", "atom"])
+def test_titles_and_descriptions_are_escaped_exactly_once(client, feed, atom):
+    """What a feed reader shows is the headline itself: the XML parser's text of
+    <title> is the headline, not "district&#x27;s"; the description, read as HTML,
+    is the dek, and its apostrophes and quotation marks are left as they are."""
+    section = SectionFactory(name="Schools & Kids", slug="schools")
+    tag = TagFactory(name="Parents' night", slug="parents")
+    author = AuthorFactory(name="Ann O'Hara", slug="ann")
+    article = ArticleFactory(
+        headline=HEADLINE, dek=DEK, section=section, authors=[author]
+    )
+    article.tags.add(tag)
+    args = {"feed": [], "section-feed": ["schools"], "tag-feed": ["parents"]}.get(
+        feed, ["ann"]
+    )
+    url = reverse(f"articles:{feed}{'-atom' if atom else ''}", args=args)
+    if atom:
+        (entry,) = atom_entries(client, url)
+        title = entry.findtext(f"{ATOM}title")
+        summary = entry.find(f"{ATOM}summary")
+        assert summary.get("type") == "html"
+        description = summary.text
+        assert entry.findtext(f"{ATOM}author/{ATOM}name") == "Ann O'Hara"
+    else:
+        (item,) = rss_items(client, url)
+        title = item.findtext("title")
+        description = item.findtext("description")
+        assert item.findtext(DC_CREATOR) == "Ann O'Hara"
+        categories = [c.text for c in item.findall("category")]
+        assert categories == ["Schools & Kids", "Parents' night"]
+    assert title == HEADLINE
+    assert html.unescape(description) == DEK
+    assert description == ("Parents' &amp; teachers' \"questions\" &lt;answered&gt;")
+
+
+def test_feed_names_are_escaped_exactly_once(client):
+    SectionFactory(name="Schools & Kids", slug="schools")
+    feed = parse(client.get(reverse("articles:section-feed", args=["schools"])))
+    assert feed.findtext("channel/title").startswith("Schools & Kids · ")
+    feed = parse(client.get(reverse("articles:section-feed-atom", args=["schools"])))
+    assert feed.findtext(f"{ATOM}title").startswith("Schools & Kids · ")
+
+
+def test_a_corrections_page_that_is_not_a_number_is_a_404(client):
+    response = client.get(reverse("articles:corrections"), {"page": "abc"})
+    assert response.status_code == 404

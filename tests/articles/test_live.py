@@ -346,6 +346,23 @@ def test_corrections_feed_lists_public_corrections(client):
     )
 
 
+def test_updates_and_corrections_feeds_escape_titles_exactly_once(client):
+    headline = """The district's "best" schools & their <budgets>"""
+    article = ArticleFactory(developing=True, headline=headline, dek="Tom & Jerry's")
+    UpdateFactory(article=article, headline='Crews\' "final" push & <more>')
+    CorrectionFactory(article=article)
+    feed = ET.fromstring(
+        client.get(reverse("articles:updates-feed", args=[article.slug])).content
+    )
+    assert feed.findtext(f"{ATOM}title") == f"Updates: {headline}"
+    assert feed.findtext(f"{ATOM}subtitle") == "Tom & Jerry's"
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == 'Crews\' "final" push & <more>'
+    feed = ET.fromstring(client.get(reverse("articles:corrections-feed")).content)
+    (entry,) = feed.findall(f"{ATOM}entry")
+    assert entry.findtext(f"{ATOM}title") == f"Correction: {headline}"
+
+
 def test_feed_of_an_unpublished_story_is_404(client):
     draft = DraftFactory(developing=True)
     assert client.get(
