@@ -152,3 +152,21 @@ def test_markup_the_sanitizer_keeps_survives_the_editor(live_server, page):
     stored = Article.objects.get(pk=article.pk).body
     assert stored == KEPT_MARKUP.replace("Sources", "Sources and notes")
     assert not page.locator(".messagelist .warning").count()
+
+
+def test_a_correction_added_on_the_story_form_gets_its_own_editor(live_server, page):
+    article = ArticleFactory(body="<p>The river rose.</p>")
+    sign_in_and_open(live_server, page, article)
+    assert page.locator(".ck-editor").count() == 1
+    page.locator("#corrections-group .add-row a").click()
+    new_row = page.locator("#corrections-group .inline-related:not(.empty-form)").last
+    editable = new_row.locator(".ck-editor__editable")
+    editable.click()
+    page.keyboard.type("An earlier version gave the wrong crest.")
+    new_row.locator("select[name$='-kind']").select_option("correction")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".messagelist .success")
+    (correction,) = Article.objects.get(pk=article.pk).corrections.all()
+    assert correction.body == "<p>An earlier version gave the wrong crest.</p>"
+    # The form's hidden template row never became an editor.
+    assert page.locator("#corrections-empty .ck-editor").count() == 0
