@@ -111,7 +111,8 @@ class VariantResult:
 
     @property
     def clicks_exceed(self):
-        return self.clicks > self.impressions
+        """Said only of counts that are shown: “<10” keeps its secret."""
+        return self.clicks > self.impressions and self.clicks >= PRIVACY_FLOOR
 
     # Clicks --------------------------------------------------------------------
 

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import ipaddress
 import json
 import logging
 import re
@@ -181,8 +182,9 @@ def progress(request, slug):
 # Appeal events ---------------------------------------------------------------
 
 MAX_EVENT_BYTES = 512
-RATE_LIMIT = 120  # events per client...
-RATE_WINDOW = 600  # ...per this many seconds: generous, readers share addresses
+# Events per client (an IPv4 address, or an IPv6 /64: one household or office)...
+RATE_LIMIT = settings.APPEAL_EVENT_RATE_LIMIT
+RATE_WINDOW = 600  # ...per this many seconds. See README.md, "Appeal beacons".
 
 
 def error(message, status):
@@ -192,7 +194,11 @@ def error(message, status):
 def client_key(request):
     """Who is sending, for the rate limit only: an HMAC of the address with a key
     that changes every day, so the key cannot be linked across days or reversed
-    into an address. Neither is stored anywhere but the cache, for minutes."""
+    into an address. Neither is stored anywhere but the cache, for minutes.
+
+    An IPv6 client counts by its /64, the block one household or office is given:
+    keyed by the whole address, one sender could take a fresh address for every
+    beacon and never be limited."""
     address = request.META.get("REMOTE_ADDR", "")
     hops = [
         hop.strip()
@@ -201,9 +207,24 @@ def client_key(request):
     ]
     if settings.TRUSTED_PROXY_COUNT and len(hops) >= settings.TRUSTED_PROXY_COUNT:
         address = hops[-settings.TRUSTED_PROXY_COUNT]
+    address = client_network(address)
     today = timezone.now().date().isoformat()
     key = salted_hmac("donations.event-rate-limit", today).digest()
     return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def client_network(address):
+    """An IPv4 address as it is; an IPv6 address as its /64 (an IPv4 address
+    mapped into IPv6 as the IPv4 address); anything else as it came."""
+    try:
+        ip = ipaddress.ip_address(address.strip().strip("[]"))
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def rate_limited(request):

@@ -413,6 +413,10 @@ STRIPE_WEBHOOK_SECRETS = env_list("STRIPE_WEBHOOK_SECRET")
 # docker-compose.yml is one). Only used to rate-limit appeal event beacons per
 # client, through a daily-rotated HMAC of the address; the address is never stored.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
+# Appeal event beacons each client (an IPv4 address or an IPv6 /64) may send in ten
+# minutes. Readers behind one address (an office, a school, a carrier's NAT) share
+# it; README.md, "Appeal beacons", has what a beacon costs and how this was chosen.
+APPEAL_EVENT_RATE_LIMIT = int(env("APPEAL_EVENT_RATE_LIMIT", "3000"))
 
 # Expiring links that let someone without an account read a draft.
 PREVIEW_LINK_MAX_AGE = int(env("PREVIEW_LINK_MAX_AGE", str(7 * 24 * 3600)))

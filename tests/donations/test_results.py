@@ -278,6 +278,7 @@ def test_the_chart_draws_one_line_per_variant_and_small_counts_on_the_baseline()
 ODD_COUNTS = {
     "more clicks than impressions": [("A", 10, 25), ("B", 200, 300)],
     "zero impressions": [("A", 0, 5), ("B", 0, 0)],
+    "zero impressions, many clicks": [("A", 0, 50), ("B", 1000, 10)],
     "one variant": [("A", 150, 400)],
     "no data": [],
     "huge counts": [("A", 10**15, 10**15 + 7), ("B", 10**15, 1)],
@@ -310,5 +311,6 @@ def test_the_results_page_renders_on_odd_counts(admin_client, counts):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Gifts per impression" in page
-    if any(clicks > impressions for _l, impressions, clicks in counts):
-        assert "More clicks than impressions" in page
+    # Noted where the counts are shown; "<10" clicks keep their secret.
+    noted = any(c > i and c >= 10 for _label, i, c in counts)
+    assert ("More clicks than impressions" in page) is noted
