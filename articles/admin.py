@@ -365,10 +365,21 @@ class UpdateAdmin(RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin):
         if db_field.name == "article":
             # New updates go to developing stories; an existing update keeps its own.
             current = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Article.objects.filter(
-                Q(developing=True) | Q(updates__pk=current or 0)
-            ).distinct()
+            kwargs["queryset"] = (
+                Article.objects.visible_to(request.user)
+                .filter(Q(developing=True) | Q(updates__pk=current or 0))
+                .distinct()
+            )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "article" and formfield is not None:
+            # A story is chosen here, never written or changed from an update.
+            formfield.widget.can_add_related = False
+            formfield.widget.can_change_related = False
+            formfield.widget.can_delete_related = False
+        return formfield
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)

@@ -20,7 +20,6 @@
       var limit = parseInt(box.getAttribute("maxlength"), 10);
       var count = document.createElement("span");
       count.className = "char-count";
-      count.setAttribute("aria-live", "polite");
       count.id = box.id + "_count";
       box.setAttribute(
         "aria-describedby",

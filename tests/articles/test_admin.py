@@ -707,6 +707,7 @@ def test_writer_reads_a_colleagues_published_story_rendered_and_is_told_why(
         created_by=UserFactory(role="Writer"),
         body="<p>The <strong>river</strong> rose.</p><ul><li>Two feet</li></ul>",
     )
+    CorrectionFactory(article=story, body="<p>It rose <em>two</em> feet.</p>")
     client.force_login(writer)
 
     response = client.get(change_url(story))
@@ -721,6 +722,11 @@ def test_writer_reads_a_colleagues_published_story_rendered_and_is_told_why(
         response,
         '<div class="rendered-text"><p>The <strong>river</strong> rose.</p>'
         "<ul><li>Two feet</li></ul></div>",
+        html=True,
+    )
+    assertContains(
+        response,
+        '<div class="rendered-text"><p>It rose <em>two</em> feet.</p></div>',
         html=True,
     )
     assert story in client.get(changelist_url()).context["cl"].result_list
@@ -979,9 +985,16 @@ def test_a_writers_chooser_never_offers_a_colleagues_draft(client, writer):
     client.force_login(writer)
 
     offered = autocomplete(client, "update", "river")
+    posted = client.post(
+        reverse("admin:articles_update_add"),
+        {"article": theirs.pk, "body": "<p>Sneaked in.</p>"},
+    )
 
     assert offered == {mine.pk, public.pk}
     assert theirs.pk not in offered
+    assert posted.status_code == 200  # the form again, with an error
+    assert "article" in posted.context["adminform"].form.errors
+    assert not theirs.updates.exists()
 
 
 def test_corrections_log_lists_corrections_with_their_stories(client, editor, writer):
