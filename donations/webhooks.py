@@ -20,10 +20,12 @@ newsroom's favour), so a late "completed" never revives a refund and a late
 import hashlib
 import hmac
 import json
+import logging
+import math
 import re
 import time
 
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils.translation import gettext as _
 
 from .models import Appeal, AppealVariant, Campaign, Donation, StripeEvent, aware
@@ -54,6 +56,10 @@ DISPUTE_CLOSED = {
 
 # What donations:give adds to Stripe Payment Links: nr_c<campaign>_a<appeal>_v<variant>
 CLIENT_REFERENCE = re.compile(r"^nr_c(\d{1,9})(?:_a(\d{1,9}))?(?:_v(\d{1,9}))?$")
+
+
+logger = logging.getLogger(__name__)
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class SignatureError(Exception):
@@ -90,10 +96,28 @@ def verify_signature(payload, header, secrets, now=None, tolerance=TOLERANCE):
         raise SignatureError(_("The signature is too old: a replay is refused."))
 
 
+def storable(value):
+    """Whether every string and number of a JSON value fits a PostgreSQL column:
+    no NUL, no lone surrogate, integers within bigint, finite floats."""
+    if isinstance(value, dict):
+        return all(storable(k) and storable(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(storable(item) for item in value)
+    if isinstance(value, str):
+        return "\x00" not in value and not LONE_SURROGATE.search(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    if isinstance(value, int):
+        return -(2**63) <= value < 2**63
+    return True
+
+
 def parse_event(payload):
     try:
         event = json.loads(payload)
-    except (ValueError, UnicodeDecodeError) as error:
+        if not storable(event):
+            raise EventError(_("The body holds values no Stripe event has."))
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
         raise EventError(_("The body is not JSON.")) from error
     if not (
         isinstance(event, dict)
@@ -110,17 +134,24 @@ def parse_event(payload):
 
 def handle_event(event):
     """Apply an event once. Returns what happened, in a few words for the log."""
-    with transaction.atomic():
-        if not record_once(event):
-            return "duplicate"
-        handler = HANDLERS.get(event["type"])
-        if handler is None:
-            outcome, donation = "ignored", None
-        else:
-            outcome, donation = handler(event["data"]["object"])
-        StripeEvent.objects.filter(event_id=event["id"]).update(
-            outcome=outcome, donation=donation
-        )
+    try:
+        with transaction.atomic():
+            if not record_once(event):
+                return "duplicate"
+            handler = HANDLERS.get(event["type"])
+            if handler is None:
+                outcome, donation = "ignored", None
+            else:
+                outcome, donation = handler(event["data"]["object"])
+            StripeEvent.objects.filter(event_id=event["id"]).update(
+                outcome=outcome, donation=donation
+            )
+    except (TypeError, AttributeError, KeyError, IndexError, DataError) as error:
+        # Signed, so from Stripe, but not of the shape its handler reads: refused
+        # whole (rolled back) with a 400 that Stripe shows and retries, and logged
+        # with its traceback, as a handler that needs to learn a new shape.
+        logger.exception("Stripe event %s has an unexpected shape.", event["id"])
+        raise EventError(_("The event is not of the shape its type has.")) from error
     return outcome
 
 
@@ -131,7 +162,7 @@ def record_once(event):
             "(event_id, type, created, received_at, outcome) "
             "VALUES (%s, %s, %s, NOW(), '') "
             "ON CONFLICT (event_id) DO NOTHING RETURNING id",
-            [event["id"][:255], event["type"][:100], aware(event["created"])],
+            [event["id"][:255], event["type"][:100], moment(event["created"])],
         )
         return cursor.fetchone() is not None
 
@@ -160,11 +191,19 @@ def _currency(obj):
     return currency
 
 
+def moment(timestamp):
+    """A Unix timestamp of the event as an aware datetime, if a calendar holds it."""
+    try:
+        return aware(timestamp)
+    except (OverflowError, ValueError, OSError) as error:
+        raise EventError(_("A time in the event is out of range.")) from error
+
+
 def _created(obj):
     created = obj.get("created")
     if not isinstance(created, int):
         raise EventError(_("created is missing."))
-    return aware(created)
+    return moment(created)
 
 
 def _metadata(obj):
@@ -354,7 +393,7 @@ def invoice_paid(invoice):
     currency = _currency(invoice)
     transitions = invoice.get("status_transitions")
     paid_at = transitions.get("paid_at") if isinstance(transitions, dict) else None
-    received_at = aware(paid_at) if isinstance(paid_at, int) else _created(invoice)
+    received_at = moment(paid_at) if isinstance(paid_at, int) else _created(invoice)
     # Only the first payment of a subscription is credited to the appeal that led
     # to it; renewals count towards whichever campaign is running.
     first = invoice.get("billing_reason") == "subscription_create"
