@@ -380,7 +380,10 @@ class Appeal(models.Model):
         _("button link"),
         max_length=500,
         blank=True,
-        help_text=_("Empty: the campaign's donate link."),
+        help_text=_(
+            "Empty: the donate form, with the campaign's gift preselected and "
+            "ready to pay."
+        ),
     )
     suggested_amounts = ArrayField(
         models.PositiveIntegerField(validators=[MinValueValidator(1)]),
