@@ -816,6 +816,20 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
                 ),
             )
             return HttpResponseRedirect(change_url)
+        if "_revoke_preview_links" in request.POST:
+            try:
+                obj.revoke_preview_links(by=request.user)
+            except PermissionDenied as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _(
+                        "Preview links made before now no longer work: whoever "
+                        "follows one is told to ask the newsroom for a new one."
+                    ),
+                )
+            return HttpResponseRedirect(change_url)
         action = request.POST.get("_workflow")
         if action not in WORKFLOW_ACTIONS:
             return None

@@ -482,6 +482,7 @@ class ArticleQuerySet(models.QuerySet):
         "card_parts",
         "story_parts",
         "parts_generation",
+        "preview_generation",
     ],
 )
 class Article(models.Model):
@@ -635,6 +636,10 @@ class Article(models.Model):
     card_parts = models.JSONField(null=True, editable=False)
     story_parts = models.JSONField(null=True, editable=False)
     parts_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Signed into every preview link (views.preview_link_for); moving it on revokes
+    # the links made before (revoke_preview_links). Not kept in revisions, so a
+    # restore cannot bring revoked links back.
+    preview_generation = models.PositiveIntegerField(default=0, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
@@ -980,6 +985,15 @@ class Article(models.Model):
             self.created_by_id == user.pk
             or self.bylines.filter(author__user=user).exists()
         )
+
+    def revoke_preview_links(self, by):
+        """Every preview link made so far stops working; new ones work. Only the
+        people who may make preview links (editors) may revoke them."""
+        self._require_publisher(by)
+        Article.objects.filter(pk=self.pk).update(
+            preview_generation=models.F("preview_generation") + 1
+        )
+        self.refresh_from_db(fields=["preview_generation"])
 
     def can_edit(self, user):
         if user.has_perm("articles.publish_article"):

@@ -206,24 +206,67 @@ class ArticleDetailView(PublishedOrStaffMixin, DetailView):
 
 
 def preview_link_for(article):
-    token = signing.dumps({"article": article.pk}, salt=PREVIEW_SALT)
+    token = signing.dumps(
+        {"article": article.pk, "generation": article.preview_generation},
+        salt=PREVIEW_SALT,
+    )
     return reverse("articles:preview", kwargs={"token": token})
+
+
+def preview_unavailable(request, status, heading, explanation):
+    """Why a preview link shows nothing, in words for the outside reviewer who
+    followed it (never the generic "page not found")."""
+    response = render(
+        request,
+        "articles/preview_unavailable.html",
+        {"heading": heading, "explanation": explanation},
+        status=status,
+    )
+    mark_preview(response)
+    return response
 
 
 @never_cache
 def preview(request, token):
-    """A draft shown to someone without an account, through an expiring signed link."""
+    """A draft shown to someone without an account, through an expiring signed link
+    that editors can revoke (Article.revoke_preview_links). A link that no longer
+    works says why, with 410 Gone when it once worked."""
+    ask = _("Ask the newsroom for a new one.")
     try:
         data = signing.loads(
             token, salt=PREVIEW_SALT, max_age=settings.PREVIEW_LINK_MAX_AGE
         )
-    except signing.SignatureExpired as error:
-        raise Http404(
-            _("This preview link has expired. Ask the editor for a new one.")
-        ) from error
-    except signing.BadSignature as error:
-        raise Http404(_("This preview link is not valid.")) from error
-    article = get_object_or_404(Article.objects.for_page(), pk=data.get("article"))
+    except signing.SignatureExpired:
+        return preview_unavailable(
+            request, 410, _("This preview link has expired"), ask
+        )
+    except signing.BadSignature:
+        return preview_unavailable(
+            request,
+            404,
+            _("This preview link is not valid"),
+            _(
+                "The address may have been cut short or changed when it was copied. "
+                "Check it, or ask the newsroom for a new link."
+            ),
+        )
+    pk, generation = data.get("article"), data.get("generation", 0)
+    article = Article.objects.for_page().filter(pk=pk).first()
+    if article is None:
+        return preview_unavailable(
+            request,
+            410,
+            _("This story is no longer available"),
+            _("The newsroom has removed the story this link was made for."),
+        )
+    if generation != article.preview_generation:
+        return preview_unavailable(
+            request,
+            410,
+            _("This preview link has been withdrawn"),
+            _("The newsroom has revoked the preview links to this story. %(ask)s")
+            % {"ask": ask},
+        )
     view = ArticleDetailView(object=article)
     view.setup(request)
     response = view.render_story(article, loaded=True)

@@ -10,6 +10,7 @@ import pytest
 import reversion
 from django import forms
 from django.contrib.messages import get_messages
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
@@ -24,6 +25,7 @@ from reversion.models import Version
 
 from articles.models import Article, Byline, Image, PullQuote, Status
 from articles.revisions import stored_rows
+from articles.views import preview_link_for
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,
@@ -1216,23 +1218,95 @@ def test_writer_gets_no_preview_link(client, writer):
     assert not any("/preview/" in message for message in messages_of(response))
 
 
-def test_a_tampered_preview_link_is_a_404(client, editor):
+def test_a_tampered_preview_link_is_a_404_that_says_so(client, editor):
     client.force_login(editor)
     path = urlsplit(preview_link(client, DraftFactory())).path
     token = path.rstrip("/").rsplit("/", 1)[-1]
     tampered = path.replace(token, token[:-1] + ("A" if token[-1] != "A" else "B"))
 
     assert Client().get(path).status_code == 200
-    assert Client().get(tampered).status_code == 404
+    response = Client().get(tampered)
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "This preview link is not valid" in page
+    assert "ask the newsroom for a new link" in page
+    assert_never_cached(response)
 
 
-def test_an_expired_preview_link_is_a_404(client, editor, settings):
+def test_an_expired_preview_link_is_gone_and_says_so(client, editor, settings):
     client.force_login(editor)
-    path = urlsplit(preview_link(client, DraftFactory())).path
+    path = urlsplit(preview_link(client, DraftFactory(headline="Secret plans"))).path
     assert Client().get(path).status_code == 200
     settings.PREVIEW_LINK_MAX_AGE = -1
 
-    assert Client().get(path).status_code == 404
+    response = Client().get(path)
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "This preview link has expired" in page
+    assert "Ask the newsroom for a new one." in page
+    assert "Secret plans" not in page
+    assert "We couldn&#x27;t find that page" not in page
+    assert_never_cached(response)
+    assert response["X-Robots-Tag"] == "noindex"
+
+
+def test_an_editor_revokes_preview_links_and_a_new_one_works(client, editor):
+    draft = DraftFactory(headline="Secret plans")
+    client.force_login(editor)
+    old = urlsplit(preview_link(client, draft)).path
+    assert Client().get(old).status_code == 200
+    page = client.get(reverse("admin:articles_article_change", args=[draft.pk]))
+    assert 'name="_revoke_preview_links"' in page.content.decode()
+
+    response = save_in_admin(client, draft, _revoke_preview_links="1")
+    assert response.status_code == 302
+    assert any("no longer work" in message for message in messages_of(response))
+
+    response = Client().get(old)
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "This preview link has been withdrawn" in page
+    assert "Ask the newsroom for a new one." in page
+    assert "Secret plans" not in page
+
+    new = urlsplit(preview_link(client, draft)).path
+    assert new != old
+    assert "Secret plans" in Client().get(new).content.decode()
+    assert Client().get(old).status_code == 410
+
+
+def test_a_restore_does_not_bring_revoked_preview_links_back(client, editor):
+    draft = DraftFactory()
+    client.force_login(editor)
+    save_in_admin(client, draft, headline="First")
+    old = urlsplit(preview_link(client, draft)).path
+    draft.revoke_preview_links(by=editor)
+    version = Version.objects.get_for_object(draft).last()
+    draft.refresh_from_db()
+    draft.restore(version, by=editor)
+    assert Client().get(old).status_code == 410
+
+
+def test_a_writer_cannot_revoke_preview_links(client, writer, editor):
+    draft = DraftFactory(created_by=writer)
+    link = preview_link_for(draft)
+    client.force_login(writer)
+    page = client.get(reverse("admin:articles_article_change", args=[draft.pk]))
+    assert 'name="_revoke_preview_links"' not in page.content.decode()
+
+    save_in_admin(client, draft, _revoke_preview_links="1")
+    assert Client().get(link).status_code == 200
+    with pytest.raises(PermissionDenied):
+        draft.revoke_preview_links(by=writer)
+
+
+def test_a_preview_link_to_a_deleted_story_says_so(client, editor):
+    draft = DraftFactory()
+    link = preview_link_for(draft)
+    draft.delete()
+    response = Client().get(link)
+    assert response.status_code == 410
+    assert "This story is no longer available" in response.content.decode()
 
 
 def test_editor_previews_a_draft_at_its_own_address(client, editor):
