@@ -19,6 +19,8 @@ from django.utils.text import Truncator, format_lazy, get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from newsroom.admin import RefuseStaleSavesMixin
+
 from . import revisions
 from .fields import RichTextFormField
 from .images import process_upload
@@ -76,7 +78,7 @@ class RichTextWarningsMixin:
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     search_fields = ["name"]
@@ -84,14 +86,14 @@ class SectionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Author)
-class AuthorAdmin(admin.ModelAdmin):
+class AuthorAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     list_display = ["name", "title", "user"]
     list_select_related = ["user"]
     search_fields = ["name", "title"]
@@ -120,7 +122,7 @@ class ImageForm(forms.ModelForm):
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
+class ImageAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "__str__", "credit", "may_redistribute", "created_at"]
     list_filter = ["may_redistribute", "decorative"]
@@ -307,7 +309,9 @@ class UpdateForm(forms.ModelForm):
 
 
 @admin.register(Update)
-class UpdateAdmin(RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin):
+class UpdateAdmin(
+    RefuseStaleSavesMixin, RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin
+):
     form = UpdateForm
     list_display = ["__str__", "story", "state", "publish_time", "author", "pinned"]
     list_filter = ["pinned", "published_at"]
@@ -467,7 +471,9 @@ class UpdateAdmin(RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin):
 
 
 @admin.register(Correction)
-class CorrectionAdmin(RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin):
+class CorrectionAdmin(
+    RefuseStaleSavesMixin, RichTextWarningsMixin, RenderedBodyMixin, admin.ModelAdmin
+):
     """The newsroom's corrections log: every correction, clarification, editor's
     note and retraction, newest first. Each is also listed on its story's form."""
 
@@ -1017,7 +1023,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(admin.ModelAdmin):
+class SpeakerAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     list_display = ["name", "title", "quote_list", "on_site"]
     search_fields = ["name", "title"]
     prepopulated_fields = {"slug": ["name"]}
@@ -1091,7 +1097,7 @@ class QuoteForm(forms.ModelForm):
 
 
 @admin.register(Quote)
-class QuoteAdmin(admin.ModelAdmin):
+class QuoteAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     form = QuoteForm
     list_display = [
         "excerpt",
@@ -1227,7 +1233,7 @@ class RepublishPartnerForm(forms.ModelForm):
 
 
 @admin.register(RepublishPartner)
-class RepublishPartnerAdmin(admin.ModelAdmin):
+class RepublishPartnerAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     """Sites confirmed to republish our stories. The republish pixel counts views
     by site only for these: anyone can claim any site in a Referer header."""
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from articles.admin import RichTextWarningsMixin
 from articles.models import Article
 from articles.views import ArticleDetailView, HomeView
+from newsroom.admin import RefuseStaleSavesMixin
 
 from .forms import AppealForm, CampaignForm, DonationForm, ImportForm
 from .imports import import_rows, read_stripe_csv
@@ -35,7 +36,7 @@ from .slots import PageAppeals
 
 
 @admin.register(Campaign)
-class CampaignAdmin(RichTextWarningsMixin, admin.ModelAdmin):
+class CampaignAdmin(RefuseStaleSavesMixin, RichTextWarningsMixin, admin.ModelAdmin):
     form = CampaignForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
@@ -134,7 +135,8 @@ STATE_COLOURS = {
 
 
 @admin.register(Appeal)
-class AppealAdmin(RichTextWarningsMixin, admin.ModelAdmin):
+class AppealAdmin(RefuseStaleSavesMixin, RichTextWarningsMixin, admin.ModelAdmin):
+    stale_related = ("variants",)
     form = AppealForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     change_form_template = "admin/donations/appeal/change_form.html"
@@ -325,7 +327,7 @@ class AppealAdmin(RichTextWarningsMixin, admin.ModelAdmin):
 
 
 @admin.register(AppealSettings)
-class AppealSettingsAdmin(admin.ModelAdmin):
+class AppealSettingsAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     """One switch: the list goes straight to it."""
 
     fields = ["paused"]
@@ -372,7 +374,7 @@ IMPORT_MAX_AGE = 3600
 
 
 @admin.register(Donation)
-class DonationAdmin(admin.ModelAdmin):
+class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     form = DonationForm
     change_list_template = "admin/donations/donation/change_list.html"
     list_display = [

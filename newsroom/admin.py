@@ -1,11 +1,20 @@
-"""The admin site: Django's, with "View on site" limited to what the user may see."""
+"""The admin site: Django's, with "View on site" limited to what the user may see;
+and the refusal of stale saves, for every admin form more than one person may edit."""
 
+import hashlib
+import json
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.urls import path
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 
@@ -40,3 +49,107 @@ class NewsroomAdminSite(admin.AdminSite):
         if not model_admin.has_view_or_change_permission(request, obj):
             raise not_found
         return shortcut(request, content_type_id, object_id)
+
+
+# Stale saves ------------------------------------------------------------------------
+
+STALE_FIELD = "loaded_state"
+
+
+def row_state(model, pk, related=(), lock=False):
+    """A fingerprint of a row and of its `related` rows (the admin's inlines) as
+    they stand in the database: it changes whenever anyone saves any of them."""
+    rows = model._default_manager.filter(pk=pk)
+    if lock:
+        # Held until this save commits (the admin saves in a transaction): two
+        # saves at once are serialised, and the second sees the first's changes.
+        rows = rows.select_for_update()
+    state = {"row": list(rows.values())}
+    for name in related:
+        field = model._meta.get_field(name)
+        state[name] = list(
+            field.related_model._default_manager.filter(**{field.field.name: pk})
+            .order_by("pk")
+            .values()
+        )
+    data = json.dumps(state, sort_keys=True, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+class StaleSaveForm(forms.ModelForm):
+    """Carries the state of the row the editor loaded, so that a save made by
+    someone else in the meantime is never silently overwritten."""
+
+    loaded_state = forms.CharField(widget=forms.HiddenInput, required=False)
+    stale_related = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None and not self.is_bound:
+            self.fields[STALE_FIELD].initial = row_state(
+                type(self.instance), self.instance.pk, self.stale_related
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        loaded = cleaned.get(STALE_FIELD)
+        # A form sent without it (a script, a tab from before this check) is
+        # taken as it is, as before.
+        if self.instance.pk is not None and loaded:
+            model = type(self.instance)
+            current = row_state(model, self.instance.pk, self.stale_related, lock=True)
+            if current != loaded:
+                raise ValidationError(self.stale_message(model), code="stale")
+        return cleaned
+
+    def stale_message(self, model):
+        last = (
+            LogEntry.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id=str(self.instance.pk),
+            )
+            .select_related("user")
+            .order_by("-action_time")
+            .first()
+        )
+        who = _("Someone else")
+        when = ""
+        if last is not None:
+            who = last.user.get_full_name() or last.user.get_username()
+            when = " " + _("(at %(when)s)") % {
+                "when": date_format(
+                    timezone.localtime(last.action_time), "DATETIME_FORMAT"
+                )
+            }
+        return _(
+            "%(who)s saved this %(thing)s%(when)s after you opened it. Your "
+            "changes have NOT been saved, so nothing of theirs was overwritten. "
+            "Copy what you need from this page, then reload it to edit the latest "
+            "version."
+        ) % {"who": who, "thing": model._meta.verbose_name, "when": when}
+
+
+class RefuseStaleSavesMixin:
+    """For a ModelAdmin whose objects more than one person may edit: a save based
+    on an outdated copy is refused with what happened, and nothing is lost.
+    `stale_related` names the reverse relations edited inline (their rows count
+    as part of the object)."""
+
+    stale_related = ()
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is not None and "form" not in kwargs:
+            kwargs["form"] = type(
+                self.form.__name__,
+                (StaleSaveForm, self.form),
+                {"stale_related": tuple(self.stale_related)},
+            )
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or STALE_FIELD in flatten_fieldsets(fieldsets):
+            return fieldsets
+        (name, options), *rest = fieldsets
+        fields = [*options["fields"], STALE_FIELD]
+        return [(name, {**options, "fields": fields}), *rest]
