@@ -25,6 +25,7 @@ from . import revisions
 from .fields import RichTextFormField
 from .images import process_upload
 from .models import (
+    NOTE_LENGTH,
     QUOTE_MAX_LENGTH,
     Article,
     Author,
@@ -588,6 +589,9 @@ class ArticleForm(forms.ModelForm):
         raise ValidationError(message, code="stale")
 
 
+# Workflow steps shown on the change form, newest first.
+WORKFLOW_HISTORY = 8
+
 WORKFLOW_ACTIONS = {
     "submit": ("submit_for_review", gettext_lazy("Submitted for review.")),
     "publish": ("publish", gettext_lazy("Published.")),
@@ -837,18 +841,22 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
                 )
             return HttpResponseRedirect(change_url)
         action = request.POST.get("_workflow")
+        note = request.POST.get("_workflow_note", "")
         if action not in WORKFLOW_ACTIONS:
+            self.keep_unsent_note(request, note)
             return None
         method, done = WORKFLOW_ACTIONS[action]
         obj.refresh_from_db()
         started = timezone.now()
         try:
-            getattr(obj, method)(by=request.user)
+            getattr(obj, method)(by=request.user, note=note)
         except PermissionDenied as error:
             self.message_user(request, str(error), messages.ERROR)
+            self.keep_unsent_note(request, note)
         except WorkflowError as error:
             problems = " ".join(str(p) for p in error.problems)
             self.message_user(request, f"{error} {problems}".strip(), messages.ERROR)
+            self.keep_unsent_note(request, note)
         else:
             if action == "publish" and obj.is_scheduled():
                 done = _("Scheduled for %(when)s.") % {
@@ -863,6 +871,21 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
             self.message_user(request, done, messages.SUCCESS)
         return HttpResponseRedirect(change_url)
 
+    def keep_unsent_note(self, request, note):
+        """A note is kept only with a workflow step that happens: when none did,
+        the writer gets the text back to copy rather than losing it."""
+        if note.strip():
+            self.message_user(
+                request,
+                _(
+                    "Your note was not sent: a note goes with a workflow step that "
+                    "succeeds (submit, send back, publish, unpublish). Here it is, to "
+                    "copy: %(note)s"
+                )
+                % {"note": note.strip()},
+                messages.WARNING,
+            )
+
     def render_change_form(self, request, context, add=False, change=False, **kwargs):
         obj = context.get("original")
         user = request.user
@@ -874,6 +897,13 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
             is_scheduled=bool(obj and obj.is_scheduled()),
             is_live=bool(obj and obj.is_published()),
             publish_problems=obj.publish_problems() if obj else [],
+            workflow_notes=(
+                obj.workflow_notes.select_related("author")[:WORKFLOW_HISTORY]
+                if obj
+                else []
+            ),
+            workflow_note=request.POST.get("_workflow_note", ""),
+            note_length=NOTE_LENGTH,
         )
         return super().render_change_form(request, context, add, change, **kwargs)
 

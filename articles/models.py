@@ -1056,7 +1056,13 @@ class Article(models.Model):
                 _("Only editors can publish, schedule or unpublish articles.")
             )
 
-    def _transition(self, by, status, comment, **fields):
+    def _transition(self, by, status, comment, step, note="", **fields):
+        """Move to `status`, as a revision, and record the step with its note."""
+        note = note.strip()
+        if len(note) > NOTE_LENGTH:
+            raise WorkflowError(
+                _("Keep the note under %(count)d characters.") % {"count": NOTE_LENGTH}
+            )
         with transaction.atomic(), reversion.create_revision():
             self.status = status
             for name, value in fields.items():
@@ -1065,22 +1071,36 @@ class Article(models.Model):
             self.save()
             reversion.set_user(by)
             reversion.set_comment(comment)
+            recorded = WorkflowNote.objects.create(
+                article=self, author=by, action=step, text=note
+            )
+            from .notifications import notify_on_commit
 
-    def submit_for_review(self, by):
+            notify_on_commit(recorded)
+
+    def submit_for_review(self, by, note=""):
         if self.status not in (Status.DRAFT, Status.UNPUBLISHED):
             raise WorkflowError(_("Only a draft can be submitted for review."))
         if not self.can_edit(by):
             raise PermissionDenied(_("You can only submit your own articles."))
-        self._transition(by, Status.IN_REVIEW, _("Submitted for review"))
+        self._transition(
+            by,
+            Status.IN_REVIEW,
+            _("Submitted for review"),
+            WorkflowStep.SUBMITTED,
+            note,
+        )
 
-    def send_back(self, by):
+    def send_back(self, by, note=""):
         """An editor returns an article in review to its writer."""
         self._require_publisher(by)
         if self.status != Status.IN_REVIEW:
             raise WorkflowError(_("Only an article in review can be sent back."))
-        self._transition(by, Status.DRAFT, _("Sent back to draft"))
+        self._transition(
+            by, Status.DRAFT, _("Sent back to draft"), WorkflowStep.SENT_BACK, note
+        )
 
-    def publish(self, by, at=None):
+    def publish(self, by, at=None, note=""):
         """Publish at `at`, else at the article's own publish time, else now. The
         time is kept as the editor set it: a future one schedules the article (it
         appears by itself), a past one backdates it."""
@@ -1090,8 +1110,9 @@ class Article(models.Model):
             raise WorkflowError(_("This article cannot be published yet."), problems)
         now = timezone.now()
         when = at or self.published_at or now
+        step = WorkflowStep.SCHEDULED if when > now else WorkflowStep.PUBLISHED
         comment = _("Scheduled") if when > now else _("Published")
-        self._transition(by, Status.PUBLISHED, comment, published_at=when)
+        self._transition(by, Status.PUBLISHED, comment, step, note, published_at=when)
         if when <= now:
             # Chosen now rather than by the first reader; and the stories closest to
             # this one choose again, so they link to it.
@@ -1099,7 +1120,7 @@ class Article(models.Model):
             Article.objects.filter(pk=self.pk).update(related_ids=self.related_ids)
             Article.objects.filter(pk__in=self.related_ids).update(related_ids=None)
 
-    def unpublish(self, by):
+    def unpublish(self, by, note=""):
         self._require_publisher(by)
         if self.status != Status.PUBLISHED:
             raise WorkflowError(
@@ -1115,6 +1136,8 @@ class Article(models.Model):
             by,
             Status.UNPUBLISHED,
             _("Unpublished"),
+            WorkflowStep.UNPUBLISHED,
+            note,
             **({"first_published_at": None} if never_seen else {}),
         )
 
@@ -1829,3 +1852,50 @@ class PullQuote(models.Model):
 
     def __str__(self):
         return str(self.quote)
+
+
+class WorkflowStep(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted for review")
+    SENT_BACK = "sent_back", _("Sent back to draft")
+    PUBLISHED = "published", _("Published")
+    SCHEDULED = "scheduled", _("Scheduled")
+    UNPUBLISHED = "unpublished", _("Unpublished")
+
+
+# Long enough for a real note to a writer, short enough for an email.
+NOTE_LENGTH = 2000
+
+
+class WorkflowNote(models.Model):
+    """A workflow step taken on a story (submitted, sent back, published...), by
+    whom and when, with the note written with it if any: the story's short history
+    on its change form, and what the notification email quotes."""
+
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="workflow_notes",
+        verbose_name=_("article"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    action = models.CharField(_("step"), max_length=20, choices=WorkflowStep.choices)
+    text = models.TextField(_("note"), blank=True, max_length=NOTE_LENGTH)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("workflow note")
+        verbose_name_plural = _("workflow notes")
+
+    def __str__(self):
+        return (
+            f"{self.get_action_display()}: {self.text}"
+            if self.text
+            else (self.get_action_display())
+        )

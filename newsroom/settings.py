@@ -418,6 +418,24 @@ TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
 # it; README.md, "Appeal beacons", has what a beacon costs and how this was chosen.
 APPEAL_EVENT_RATE_LIMIT = int(env("APPEAL_EVENT_RATE_LIMIT", "3000"))
 
+# Email, for workflow notifications (articles.notifications: submitted, sent back,
+# published), sent by the task worker. Without EMAIL_HOST messages are printed to the
+# worker's console and nothing leaves the machine, as in `make run`.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(env("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
 # Expiring links that let someone without an account read a draft.
 PREVIEW_LINK_MAX_AGE = int(env("PREVIEW_LINK_MAX_AGE", str(7 * 24 * 3600)))
 
