@@ -264,11 +264,22 @@ class UpdateListInline(admin.TabularInline):
     show_change_link = True
     verbose_name_plural = gettext_lazy("Live updates")
 
+    # A story live for days gathers hundreds of updates: its form lists the latest
+    # (drafts first) and links to the rest in the updates list.
+    shown = 20
+
     def has_add_permission(self, request, obj=None):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("author")
+        queryset = super().get_queryset(request).select_related("author")
+        story = request.resolver_match and request.resolver_match.kwargs.get(
+            "object_id"
+        )
+        if story and str(story).isdigit():
+            latest = Update.objects.filter(article_id=story).values("pk")
+            queryset = queryset.filter(pk__in=latest[: self.shown])
+        return queryset
 
     @admin.display(description=gettext_lazy("State"))
     def state(self, update):
@@ -890,6 +901,8 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         obj = context.get("original")
         user = request.user
         context.update(
+            update_count=obj.updates.count() if obj else 0,
+            updates_shown=UpdateListInline.shown,
             can_post_update=user.has_perm("articles.add_update"),
             read_only_reason=obj.why_not_editable(user) if obj else None,
             can_publish=user.has_perm("articles.publish_article"),

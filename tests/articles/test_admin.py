@@ -23,7 +23,7 @@ from PIL import Image as PILImage
 from pytest_django.asserts import assertContains
 from reversion.models import Version
 
-from articles.models import Article, Byline, Image, PullQuote, Status
+from articles.models import Article, Byline, Image, PullQuote, Status, Update
 from articles.revisions import stored_rows
 from articles.views import preview_link_for
 from tests.factories import (
@@ -34,6 +34,7 @@ from tests.factories import (
     PullQuoteFactory,
     QuoteFactory,
     TagFactory,
+    UpdateFactory,
     UserFactory,
 )
 
@@ -869,6 +870,30 @@ def test_the_story_form_offers_posting_an_update_in_its_updates_list(client, edi
     assert "No updates yet." in page
     assert f"{add}?article={quiet.pk}" not in not_developing
     assert "Updates are posted to developing stories" in not_developing
+
+
+def test_a_long_running_story_lists_its_latest_updates_and_links_to_all(client, editor):
+    story = ArticleFactory(developing=True)
+    UpdateFactory.create_batch(25, article=story)
+    draft = UpdateFactory(article=story, published_at=None, headline="Not yet out")
+    client.force_login(editor)
+
+    response = client.get(change_url(story))
+
+    updates = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.model is Update
+    )
+    listed = [form.instance for form in updates.forms]
+    assert len(listed) == 20
+    assert listed[0] == draft  # drafts first: they wait for an editor
+    all_updates = reverse("admin:articles_update_changelist")
+    assertContains(response, "The latest 20 of 26 updates.")
+    assertContains(response, f'href="{all_updates}?article__id__exact={story.pk}"')
+    # Saving the story with the shortened list keeps every update.
+    save_in_admin(client, story, dek="Still rising.")
+    assert story.updates.count() == 26
 
 
 def test_the_update_form_has_the_story_chosen_and_its_byline_as_author(client, editor):
