@@ -136,16 +136,10 @@ def texts_read_by_machines(client, article):
     "between_paragraphs",
     [
         pytest.param("\n\n", id="blank-line-between-paragraphs"),
-        pytest.param(
-            "\n",
-            id="one-paragraph-per-line",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="CKEditor makes one paragraph with <br>s of lines pasted "
-                "without a blank line between them: issue 16 point 3 (paste -> "
-                "paragraphs). Remove this mark once that is fixed.",
-            ),
-        ),
+        # One paragraph per line, as in a wire story's text file: each line is
+        # a paragraph of its own (issue 16: CKEditor used to make one paragraph
+        # with line breaks of it).
+        pytest.param("\n", id="one-paragraph-per-line"),
     ],
 )
 def test_a_story_entered_as_editors_do_reads_right_everywhere(
