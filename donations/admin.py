@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
@@ -369,6 +369,26 @@ class PersonalDataFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RecurringFilter(admin.SimpleListFilter):
+    title = gettext_lazy("recurring gift")
+    parameter_name = "recurring"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("active", _("Part of an active recurring gift")),
+            ("ended", _("Part of an ended recurring gift")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "active":
+            return queryset.filter(
+                subscription__isnull=False, subscription__ended_at__isnull=True
+            )
+        if self.value() == "ended":
+            return queryset.filter(subscription__ended_at__isnull=False)
+        return queryset
+
+
 IMPORT_SALT = "donations.import"
 IMPORT_MAX_AGE = 3600
 
@@ -381,7 +401,7 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
         "received_at",
         "amount_display",
         "status",
-        "frequency",
+        "frequency_display",
         "campaign",
         "appeal",
         "source",
@@ -390,12 +410,13 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     list_filter = [
         "status",
         "frequency",
+        RecurringFilter,
         "source",
         "processor",
         "campaign",
         PersonalDataFilter,
     ]
-    list_select_related = ["campaign", "appeal"]
+    list_select_related = ["campaign", "appeal", "subscription"]
     search_fields = ["reference", "donor_email", "donor_name"]
     date_hierarchy = "received_at"
     autocomplete_fields = ["campaign", "appeal"]
@@ -465,6 +486,21 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     def amount_display(self, donation):
         return donation.amount_text()
 
+    @admin.display(description=gettext_lazy("Frequency"), ordering="frequency")
+    def frequency_display(self, donation):
+        """“Monthly”, and whether the recurring gift it is part of has ended."""
+        label = donation.get_frequency_display()
+        subscription = donation.subscription
+        if subscription is None or subscription.ended_at is None:
+            return label
+        return format_html(
+            '{} <span class="status-badge status-badge--ended" title="{}">{}</span>',
+            label,
+            subscription.end_reason,
+            _("Ended %(date)s")
+            % {"date": formats.date_format(subscription.ended_at, "SHORT_DATE_FORMAT")},
+        )
+
     @admin.display(description=gettext_lazy("Processor events"))
     def events(self, donation):
         if donation.pk is None:
@@ -475,6 +511,9 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.recorded_by = request.user
+        elif {"amount", "amount_refunded", "status"} & set(form.changed_data):
+            # Corrected by hand: the processor's later events start from this.
+            obj.processor_facts = {}
         super().save_model(request, obj, form, change)
 
     def get_urls(self):

@@ -816,6 +816,35 @@ class DonationQuerySet(models.QuerySet):
         )
 
 
+class Subscription(models.Model):
+    """A recurring gift at the processor (Stripe: sub_…). Each payment it makes is a
+    Donation; ending it (a cancellation) keeps every payment it made."""
+
+    processor = models.CharField(
+        _("processor"), max_length=10, default="stripe", editable=False
+    )
+    reference = models.CharField(_("processor reference"), max_length=255)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    end_reason = models.CharField(_("why it ended"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("recurring gift")
+        verbose_name_plural = _("recurring gifts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["processor", "reference"],
+                name="subscription_reference_unique_per_processor",
+            )
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
 class Donation(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -919,6 +948,20 @@ class Donation(models.Model):
         default=list,
         blank=True,
         editable=False,
+    )
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="donations",
+        verbose_name=_("recurring gift"),
+    )
+    # What the processor's events said, each fact kept whatever order they came in
+    # (donations.webhooks.Ledger): the status and refunded amount follow from it.
+    processor_facts = models.JSONField(
+        _("processor facts"), default=dict, blank=True, editable=False
     )
     # Personal data: the least the newsroom needs to send a receipt.
     donor_name = models.CharField(_("donor name"), max_length=200, blank=True)

@@ -11,10 +11,16 @@ the same transaction that applies it; a retry of an applied event changes nothin
 
 Order: Stripe does not promise any. A payment's events all find the same donation
 through the ids the payment goes by (payment intent, invoice, charge), whichever
-arrives first creates it, and a status only ever moves forward (pending, then paid or
-failed, then refunded or disputed, then reinstated when a dispute closes in the
-newsroom's favour), so a late "completed" never revives a refund and a late
-"dispute created" never undoes a dispute won.
+arrives first creates it, and two donations an event shows to be one payment become
+one. Each event adds facts (paid, a refund by id, a dispute by id...) that only move
+forward, and the status and refunded amount follow from the facts alone
+(donations.ledger): the same events in any order, repeated, give the same ledger, so a
+late "completed" never revives a refund and a late "dispute created" never undoes a
+dispute won.
+
+Event shapes: Stripe's current API (2025-03-31 and later: an invoice's subscription
+under parent.subscription_details, its payments in `payments` and in
+invoice_payment.paid, no invoice on a charge) and the older one alike.
 """
 
 import hashlib
@@ -25,34 +31,21 @@ import math
 import re
 import time
 
-from django.db import DataError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
-from .models import Appeal, AppealVariant, Campaign, Donation, StripeEvent, aware
+from . import ledger
+from .models import (
+    Appeal,
+    AppealVariant,
+    Campaign,
+    Donation,
+    StripeEvent,
+    Subscription,
+    aware,
+)
 
 TOLERANCE = 300  # seconds, as Stripe's own libraries
-
-Status = Donation.Status
-RANK = {
-    Status.PENDING: 0,
-    Status.SUCCEEDED: 1,
-    Status.FAILED: 1,
-    Status.REFUNDED: 2,
-    Status.DISPUTED: 2,
-    Status.REINSTATED: 3,
-}
-
-# How Stripe closes a dispute (charge.dispute.closed), and what the gift becomes:
-# lost, the money went back to the donor; won, the newsroom has it again. An
-# inquiry ("warning_*") withdraws no money, so it changes nothing, opened or closed;
-# nor does "prevented", a dispute headed off by a refund (charge.refunded tells).
-# PENDING, the lowest rank, is how upsert() is told to change nothing.
-DISPUTE_CLOSED = {
-    "lost": Status.DISPUTED,
-    "won": Status.REINSTATED,
-    "warning_closed": Status.PENDING,
-    "prevented": Status.PENDING,
-}
 
 # What donations:give adds to Stripe Payment Links: nr_c<campaign>_a<appeal>_v<variant>
 CLIENT_REFERENCE = re.compile(r"^nr_c(\d{1,9})(?:_a(\d{1,9}))?(?:_v(\d{1,9}))?$")
@@ -263,63 +256,109 @@ def frequency_of(invoice):
                 return Donation.Frequency.YEARLY
             if interval == "month":
                 return Donation.Frequency.MONTHLY
+        # The current API names only the price's id on a line: its period tells.
+        period = line.get("period")
+        if isinstance(period, dict):
+            start, end = period.get("start"), period.get("end")
+            if isinstance(start, int) and isinstance(end, int) and start < end:
+                if end - start > 200 * 86400:
+                    return Donation.Frequency.YEARLY
+                return Donation.Frequency.MONTHLY
     return Donation.Frequency.MONTHLY
 
 
 # Applying them -----------------------------------------------------------------
 
 
-def upsert(references, status, create, update=None):
-    """The donation a payment goes by any of `references`: created from `create`
-    if it is new, else locked (so two events for one payment never race) and given
-    `update`. Empty values never overwrite known ones; the status only moves on."""
+def record(references, learn, create, update=None, subscription=None):
+    """The donation a payment goes by any of `references`, told the facts `learn`
+    adds (donations.ledger), created from `create` if it is new. Donations found
+    to be one payment (a refund that came before the event linking its payment
+    intent to its invoice) become one. Empty values never overwrite known ones."""
     references = list(dict.fromkeys(r for r in references if r))
     if not references:
         raise EventError(_("The object names no payment."))
-    donation = (
+    found = list(
         Donation.objects.select_for_update()
         .known_by(Donation.Processor.STRIPE, references)
         .order_by("pk")
-        .first()
     )
-    if donation is None:
-        donation, created = Donation.objects.get_or_create(
+    if not found:
+        facts = {}
+        learn(facts)
+        donation = Donation(
             processor=Donation.Processor.STRIPE,
             reference=references[0],
-            defaults={
-                "status": status,
-                "source": Donation.Source.WEBHOOK,
-                "aliases": references[1:],
-                **create,
-            },
+            source=Donation.Source.WEBHOOK,
+            aliases=references[1:],
+            subscription=subscription,
+            **create,
         )
-        if created:
+        ledger.settle(donation, facts)
+        try:
+            with transaction.atomic():
+                donation.save()
             return donation
-        donation = Donation.objects.select_for_update().get(pk=donation.pk)
-    donation.aliases += [
-        r for r in references if r != donation.reference and r not in donation.aliases
-    ]
-    for name, value in (update or {}).items():
+        except IntegrityError:
+            # Another delivery for the same payment created it a moment ago.
+            found = list(
+                Donation.objects.select_for_update().filter(
+                    processor=Donation.Processor.STRIPE, reference=references[0]
+                )
+            )
+    # The one to keep goes by the id the event names first (an invoice's own id
+    # before its payment intent's), else it is the oldest.
+    rank = {reference: i for i, reference in enumerate(references)}
+    found.sort(key=lambda d: (rank.get(d.reference, len(rank)), d.pk))
+    donation, *others = found
+    facts = ledger.facts_of(donation)
+    for other in others:
+        facts = ledger.merge(facts, ledger.facts_of(other))
+        donation.aliases += [other.reference, *other.aliases]
+        for name in ("campaign", "appeal", "variant", "subscription"):
+            if getattr(donation, f"{name}_id") is None:
+                setattr(donation, f"{name}_id", getattr(other, f"{name}_id"))
+        for name in Donation.PERSONAL_FIELDS:
+            if not getattr(donation, name):
+                setattr(donation, name, getattr(other, name))
+        StripeEvent.objects.filter(donation=other).update(donation=donation)
+        other.delete()
+    placeholder = not facts.get("amount")
+    learn(facts)
+    donation.aliases = list(
+        dict.fromkeys(
+            r for r in [*donation.aliases, *references] if r != donation.reference
+        )
+    )
+    changes = dict(update or {})
+    if placeholder and facts.get("amount"):
+        # First known through a refund or a dispute: now the payment itself.
+        changes.update(
+            {k: create[k] for k in ("received_at", "frequency") if k in create}
+        )
+    for name, value in changes.items():
         if value in (None, ""):
             continue
-        if name in ("donor_name", "donor_email") and getattr(donation, name):
+        if name in Donation.PERSONAL_FIELDS and getattr(donation, name):
             continue
-        if name == "amount_refunded":
-            value = min(max(value, donation.amount_refunded), donation.amount)
         setattr(donation, name, value)
     if donation.campaign_id is None and create.get("campaign") is not None:
-        # First known through an event that could not tell (a dispute).
         donation.campaign = create["campaign"]
-    if RANK[status] > RANK[donation.status]:
-        donation.status = status
-    if donation.amount_refunded >= donation.amount and donation.status in (
-        Status.SUCCEEDED,
-        Status.PENDING,
-        Status.REINSTATED,
-    ):
-        donation.status = Status.REFUNDED
+    if subscription is not None and donation.subscription_id is None:
+        donation.subscription = subscription
+    ledger.settle(donation, facts)
     donation.save()
     return donation
+
+
+def learning(*steps):
+    """Facts to add, as (function, arguments) pairs, for record()."""
+
+    def learn(facts):
+        for function, *arguments in steps:
+            function(facts, *arguments)
+
+    return learn
 
 
 def fallback_campaign(found, received_at, currency):
@@ -335,6 +374,14 @@ def fallback_campaign(found, received_at, currency):
     )
 
 
+def subscription_named(reference):
+    if not reference:
+        return None
+    return Subscription.objects.get_or_create(
+        processor=Donation.Processor.STRIPE, reference=reference[:255]
+    )[0]
+
+
 def checkout_session(failed=False):
     def handle(session):
         mode = session.get("mode")
@@ -344,21 +391,23 @@ def checkout_session(failed=False):
         if session.get("payment_status") == "no_payment_required" or not amount:
             return "ignored session without payment", None
         if failed:
-            status = Status.FAILED
+            payment = "failed"
         elif session.get("payment_status") == "paid":
-            status = Status.SUCCEEDED
+            payment = "succeeded"
         else:
-            status = Status.PENDING  # a bank debit or voucher that settles later
+            payment = "pending"  # a bank debit or voucher that settles later
         currency = _currency(session)
         received_at = _created(session)
         found = attribution(_metadata(session), _str(session, "client_reference_id"))
         customer = session.get("customer_details")
         customer = customer if isinstance(customer, dict) else {}
+        subscription = None
         if mode == "subscription":
             # The subscription's first invoice is this payment: invoice.paid must
             # find the same donation, so the invoice id is its reference.
             references = [_str(session, "invoice"), _str(session, "id")]
             frequency = Donation.Frequency.MONTHLY
+            subscription = subscription_named(_str(session, "subscription"))
         else:
             references = [_str(session, "payment_intent"), _str(session, "id")]
             frequency = Donation.Frequency.ONCE
@@ -366,11 +415,13 @@ def checkout_session(failed=False):
             "donor_name": str(customer.get("name") or "")[:200],
             "donor_email": str(customer.get("email") or "")[:254],
         }
-        donation = upsert(
+        donation = record(
             references,
-            status,
+            learning(
+                (ledger.add_payment, payment),
+                (ledger.add_amount, amount),
+            ),
             create={
-                "amount": amount,
                 "currency": currency,
                 "received_at": received_at,
                 "frequency": frequency,
@@ -380,10 +431,35 @@ def checkout_session(failed=False):
                 **person,
             },
             update={**found, **person},
+            subscription=subscription,
         )
         return f"donation {donation.pk} {donation.status}", donation
 
     return handle
+
+
+def invoice_subscription(invoice):
+    """The subscription an invoice bills: parent.subscription_details in Stripe's
+    current API, a top-level `subscription` before 2025-03-31."""
+    parent = invoice.get("parent")
+    details = parent.get("subscription_details") if isinstance(parent, dict) else None
+    if not isinstance(details, dict):
+        details = invoice.get("subscription_details")
+    details = details if isinstance(details, dict) else {}
+    return _str(details, "subscription") or _str(invoice, "subscription"), details
+
+
+def invoice_payments(invoice):
+    """The payment intents and charges that paid an invoice: its `payments` list in
+    the current API (when the event includes it), `payment_intent`/`charge` before."""
+    found = [_str(invoice, "payment_intent"), _str(invoice, "charge")]
+    payments = invoice.get("payments")
+    data = payments.get("data") if isinstance(payments, dict) else None
+    for item in data if isinstance(data, list) else []:
+        payment = item.get("payment") if isinstance(item, dict) else None
+        if isinstance(payment, dict) and item.get("status", "paid") == "paid":
+            found += [_str(payment, "payment_intent"), _str(payment, "charge")]
+    return found
 
 
 def invoice_paid(invoice):
@@ -397,22 +473,17 @@ def invoice_paid(invoice):
     # Only the first payment of a subscription is credited to the appeal that led
     # to it; renewals count towards whichever campaign is running.
     first = invoice.get("billing_reason") == "subscription_create"
-    details = invoice.get("subscription_details") or (
-        (invoice.get("parent") or {}).get("subscription_details")
-        if isinstance(invoice.get("parent"), dict)
-        else None
-    )
-    metadata = details.get("metadata") if isinstance(details, dict) else None
+    subscription_id, details = invoice_subscription(invoice)
+    metadata = details.get("metadata")
     found = attribution(metadata if first and isinstance(metadata, dict) else {})
     person = {
         "donor_name": str(invoice.get("customer_name") or "")[:200],
         "donor_email": str(invoice.get("customer_email") or "")[:254],
     }
-    donation = upsert(
-        [_str(invoice, "id"), _str(invoice, "payment_intent"), _str(invoice, "charge")],
-        Status.SUCCEEDED,
+    donation = record(
+        [_str(invoice, "id"), *invoice_payments(invoice)],
+        learning((ledger.add_payment, "succeeded"), (ledger.add_amount, amount)),
         create={
-            "amount": amount,
             "currency": currency,
             "received_at": received_at,
             "frequency": frequency_of(invoice),
@@ -422,6 +493,34 @@ def invoice_paid(invoice):
             **person,
         },
         update={"frequency": frequency_of(invoice), **found, **person},
+        subscription=subscription_named(subscription_id),
+    )
+    return f"donation {donation.pk} {donation.status}", donation
+
+
+def invoice_payment_paid(payment):
+    """invoice_payment.paid: which payment intent (and charge) paid which invoice,
+    the link a renewal's refund or dispute is found by."""
+    if _str(payment, "status") != "paid":
+        return f"ignored {_str(payment, 'status')} invoice payment", None
+    amount = _amount(payment, "amount_paid")
+    currency = _currency(payment)
+    received_at = _created(payment)
+    paid = payment.get("payment")
+    paid = paid if isinstance(paid, dict) else {}
+    donation = record(
+        [
+            _str(payment, "invoice"),
+            _str(paid, "payment_intent"),
+            _str(paid, "charge"),
+        ],
+        learning((ledger.add_payment, "succeeded"), (ledger.add_amount, amount)),
+        create={
+            "currency": currency,
+            "received_at": received_at,
+            "frequency": Donation.Frequency.MONTHLY,
+            "campaign": fallback_campaign({"campaign": None}, received_at, currency),
+        },
     )
     return f"donation {donation.pk} {donation.status}", donation
 
@@ -434,59 +533,127 @@ def charge_refunded(charge):
     billing = charge.get("billing_details")
     billing = billing if isinstance(billing, dict) else {}
     found = attribution(_metadata(charge))
-    donation = upsert(
+    steps = [
+        (ledger.add_payment, "succeeded"),
+        (ledger.add_amount, amount),
+        (ledger.add_charge_refunded, refunded),
+    ]
+    refunds = charge.get("refunds")
+    data = refunds.get("data") if isinstance(refunds, dict) else None
+    for refund in data if isinstance(data, list) else []:
+        if isinstance(refund, dict) and _str(refund, "id"):
+            steps.append(
+                (
+                    ledger.add_refund,
+                    _str(refund, "id"),
+                    _amount(refund, "amount"),
+                    _str(refund, "status"),
+                )
+            )
+    donation = record(
         [_str(charge, "payment_intent"), _str(charge, "invoice"), _str(charge, "id")],
-        Status.REFUNDED if refunded >= amount else Status.SUCCEEDED,
+        learning(*steps),
         create={
-            "amount": amount,
-            "amount_refunded": refunded,
             "currency": currency,
             "received_at": received_at,
             "campaign": fallback_campaign(found, received_at, currency),
             "donor_name": str(billing.get("name") or "")[:200],
             "donor_email": str(billing.get("email") or "")[:254],
         },
-        update={"amount_refunded": refunded},
     )
-    return f"donation {donation.pk} refunded {refunded}", donation
+    return f"donation {donation.pk} refunded {donation.amount_refunded}", donation
 
 
-def dispute_created(dispute):
-    amount = _amount(dispute, "amount")
-    if not amount:
-        raise EventError(_("amount is missing."))
-    inquiry = _str(dispute, "status").startswith("warning_")
-    donation = upsert(
-        [_str(dispute, "payment_intent"), _str(dispute, "charge")],
-        Status.PENDING if inquiry else Status.DISPUTED,
+def refund_event(refund):
+    """refund.created, refund.updated, refund.failed (charge.refund.updated before
+    2024): one refund, by its id, with its status."""
+    refund_id = _str(refund, "id")
+    if not refund_id:
+        raise EventError(_("The refund has no id."))
+    amount = _amount(refund, "amount")
+    status = _str(refund, "status")
+    if status not in ledger.REFUND_ACTIVE | ledger.REFUND_ENDED:
+        raise EventError(_("status %(status)r is not a refund's.") % {"status": status})
+    currency = _currency(refund)
+    received_at = _created(refund)
+    donation = record(
+        [_str(refund, "payment_intent"), _str(refund, "charge")],
+        learning(
+            (ledger.add_payment, "succeeded"),
+            (ledger.add_refund, refund_id, amount, status),
+        ),
         create={
-            "amount": amount,
-            "currency": _currency(dispute),
-            "received_at": _created(dispute),
+            "currency": currency,
+            "received_at": received_at,
+            "campaign": fallback_campaign({"campaign": None}, received_at, currency),
         },
     )
-    return f"donation {donation.pk} {'inquiry' if inquiry else 'disputed'}", donation
+    return (
+        f"donation {donation.pk} refund {refund_id} {status}: "
+        f"refunded {donation.amount_refunded}"
+    ), donation
 
 
-def dispute_closed(dispute):
-    closed = _str(dispute, "status")
-    if closed not in DISPUTE_CLOSED:
-        raise EventError(
-            _("status %(status)r is not how a dispute closes.") % {"status": closed}
+def dispute_event(closing=False):
+    def handle(dispute):
+        state = _str(dispute, "status")
+        fact = ledger.DISPUTE_FACT.get(state)
+        if fact is None or (closing and ledger.DISPUTE_RANK[fact] < 2):
+            raise EventError(
+                _("status %(status)r is not how a dispute closes.") % {"status": state}
+                if closing
+                else _("status %(status)r is not a dispute's.") % {"status": state}
+            )
+        amount = _amount(dispute, "amount")
+        if not amount:
+            raise EventError(_("amount is missing."))
+        dispute_id = _str(dispute, "id") or _str(dispute, "charge")
+        currency = _currency(dispute)
+        received_at = _created(dispute)
+        donation = record(
+            [_str(dispute, "payment_intent"), _str(dispute, "charge")],
+            learning(
+                (ledger.add_payment, "succeeded"),
+                (ledger.add_dispute, dispute_id, fact),
+            ),
+            create={
+                "currency": currency,
+                "received_at": received_at,
+                "campaign": fallback_campaign(
+                    {"campaign": None}, received_at, currency
+                ),
+            },
         )
-    amount = _amount(dispute, "amount")
-    if not amount:
-        raise EventError(_("amount is missing."))
-    donation = upsert(
-        [_str(dispute, "payment_intent"), _str(dispute, "charge")],
-        DISPUTE_CLOSED[closed],
-        create={
-            "amount": amount,
-            "currency": _currency(dispute),
-            "received_at": _created(dispute),
-        },
-    )
-    return f"donation {donation.pk} dispute {closed}: {donation.status}", donation
+        if closing:
+            outcome = f"dispute {state}: {donation.status}"
+        else:
+            outcome = "inquiry" if fact == "inquiry" else "disputed"
+        return f"donation {donation.pk} {outcome}", donation
+
+    return handle
+
+
+def subscription_deleted(subscription):
+    """customer.subscription.deleted: the recurring gift has ended (cancelled by the
+    donor or the newsroom, or after failed payments). Its payments keep counting."""
+    reference = _str(subscription, "id")
+    if not reference:
+        raise EventError(_("The subscription has no id."))
+    record_ = subscription_named(reference)
+    ended = subscription.get("ended_at") or subscription.get("canceled_at")
+    ended = ended if isinstance(ended, int) else subscription.get("created")
+    if not isinstance(ended, int):
+        raise EventError(_("ended_at is missing."))
+    started = subscription.get("start_date")
+    details = subscription.get("cancellation_details")
+    reason = _str(details, "reason") if isinstance(details, dict) else ""
+    record_.ended_at = moment(ended)
+    record_.end_reason = reason[:200]
+    if isinstance(started, int) and record_.started_at is None:
+        record_.started_at = moment(started)
+    record_.save()
+    latest = record_.donations.order_by("-received_at", "-pk").first()
+    return f"subscription {reference} ended ({reason or 'no reason'})", latest
 
 
 HANDLERS = {
@@ -494,7 +661,14 @@ HANDLERS = {
     "checkout.session.async_payment_succeeded": checkout_session(),
     "checkout.session.async_payment_failed": checkout_session(failed=True),
     "invoice.paid": invoice_paid,
+    "invoice_payment.paid": invoice_payment_paid,
     "charge.refunded": charge_refunded,
-    "charge.dispute.created": dispute_created,
-    "charge.dispute.closed": dispute_closed,
+    "refund.created": refund_event,
+    "refund.updated": refund_event,
+    "refund.failed": refund_event,
+    "charge.refund.updated": refund_event,
+    "charge.dispute.created": dispute_event(),
+    "charge.dispute.updated": dispute_event(),
+    "charge.dispute.closed": dispute_event(closing=True),
+    "customer.subscription.deleted": subscription_deleted,
 }
