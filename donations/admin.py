@@ -1,7 +1,6 @@
 from django.contrib import admin, messages
-from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -19,7 +18,6 @@ from articles.views import ArticleDetailView, HomeView
 from newsroom.admin import RefuseStaleSavesMixin
 
 from .forms import AppealForm, CampaignForm, DonationForm, ImportForm
-from .imports import import_rows, read_stripe_csv
 from .models import (
     Appeal,
     AppealSettings,
@@ -27,12 +25,14 @@ from .models import (
     AppealVariant,
     Campaign,
     Donation,
+    DonationImport,
     Placement,
     StripeEvent,
 )
 from .money import format_money
 from .results import results_context
 from .slots import PageAppeals
+from .tasks import check_import, run_import
 
 
 @admin.register(Campaign)
@@ -389,10 +389,6 @@ class RecurringFilter(admin.SimpleListFilter):
         return queryset
 
 
-IMPORT_SALT = "donations.import"
-IMPORT_MAX_AGE = 3600
-
-
 @admin.register(Donation)
 class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     form = DonationForm
@@ -523,76 +519,85 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_view),
                 name="donations_donation_import",
             ),
+            path(
+                "import/<int:import_id>/",
+                self.admin_site.admin_view(self.import_status_view),
+                name="donations_donation_import_status",
+            ),
             *super().get_urls(),
         ]
 
-    def import_view(self, request):
-        """Upload a processor's CSV, see what it would do, then import it whole."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        context = {
+    # Importing a CSV: the upload is stored and checked by a background task
+    # (donations.tasks); its status page follows the task, then imports on
+    # confirmation, by another task. No request reads the file row by row.
+
+    def import_context(self, request, **extra):
+        return {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": _("Import donations from a CSV file"),
+            **extra,
         }
+
+    def import_view(self, request):
+        """Upload a processor's CSV: it is checked in the background."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
         status = 200
-        if request.method == "POST" and "payload" in request.POST:
-            try:
-                data = signing.loads(
-                    request.POST["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE
-                )
-            except signing.BadSignature:
-                self.message_user(
-                    request,
-                    _("That preview has expired or was altered. Upload it again."),
-                    messages.ERROR,
-                )
-                return HttpResponseRedirect(reverse("admin:donations_donation_import"))
-            campaign = Campaign.objects.filter(pk=data.get("campaign")).first()
-            result = import_rows(data["csv"], campaign, by=request.user)
-            if result.ok:
-                self.message_user(
-                    request,
-                    _(
-                        "Imported %(added)s donations. Skipped %(duplicates)s already "
-                        "recorded and %(skipped)s unpaid."
-                    )
-                    % {
-                        "added": result.added,
-                        "duplicates": result.duplicates,
-                        "skipped": result.skipped,
-                    },
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:donations_donation_changelist")
-                )
-            form = ImportForm(initial={"campaign": campaign})
-            context.update(result=result, form=form)
-            status = 400
-        elif request.method == "POST":
+        if request.method == "POST":
             form = ImportForm(request.POST, request.FILES)
             if form.is_valid():
                 text = form.cleaned_data["file"]
-                campaign = form.cleaned_data["campaign"]
-                result = read_stripe_csv(text, campaign)
-                context["result"] = result
-                if result.ok:
-                    context["payload"] = signing.dumps(
-                        {"csv": text, "campaign": campaign.pk if campaign else None},
-                        salt=IMPORT_SALT,
-                        compress=True,
-                    )
-                else:
-                    status = 400
-            else:
-                status = 400
+                job = DonationImport.objects.create(
+                    file_name=request.FILES["file"].name[:255],
+                    text=text,
+                    campaign=form.cleaned_data["campaign"],
+                    created_by=request.user,
+                    rows_total=max(0, text.count("\n") - 1) or 1,
+                )
+                transaction.on_commit(lambda: check_import.enqueue(job.pk))
+                return HttpResponseRedirect(
+                    reverse("admin:donations_donation_import_status", args=[job.pk])
+                )
+            status = 400
         else:
             form = ImportForm()
-        context["form"] = form
+        context = self.import_context(
+            request,
+            form=form,
+            recent=DonationImport.objects.select_related("created_by")[:10],
+        )
         return TemplateResponse(
             request, "admin/donations/donation/import.html", context, status=status
         )
+
+    def import_status_view(self, request, import_id):
+        """Where an import is; a form to confirm it once checked."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(
+            DonationImport.objects.select_related("campaign", "created_by"),
+            pk=import_id,
+        )
+        if request.method == "POST":
+            # Only a checked import starts, once: a double click queues nothing more.
+            started = DonationImport.objects.filter(
+                pk=job.pk, state=DonationImport.State.CHECKED
+            ).update(state=DonationImport.State.IMPORTING, rows_done=0)
+            if started:
+                transaction.on_commit(lambda: run_import.enqueue(job.pk))
+            return HttpResponseRedirect(request.path)
+        context = self.import_context(
+            request,
+            job=job,
+            summary=job.summary,
+            title=_("Import of %(file)s") % {"file": job},
+        )
+        response = TemplateResponse(
+            request, "admin/donations/donation/import_status.html", context
+        )
+        add_never_cache_headers(response)
+        return response
 
 
 @admin.register(StripeEvent)

@@ -318,7 +318,8 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("CSV file"),
         help_text=_(
-            "Stripe: Payments → Export, with the default columns. UTF-8, at most 2 MB."
+            "Stripe: Payments → Export, with the default columns. UTF-8, at most "
+            "20 MB and 20,000 rows."
         ),
     )
     campaign = forms.ModelChoiceField(
@@ -331,12 +332,14 @@ class ImportForm(forms.Form):
         ),
     )
 
-    MAX_BYTES = 2 * 1024 * 1024
+    MAX_BYTES = 20 * 1024 * 1024
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > self.MAX_BYTES:
-            raise ValidationError(_("The file is larger than 2 MB. Export fewer days."))
+            raise ValidationError(
+                _("The file is larger than 20 MB. Export fewer days.")
+            )
         try:
             return upload.read().decode("utf-8-sig")
         except UnicodeDecodeError as error:

@@ -2,10 +2,14 @@
 Importing a payment processor's export: Stripe's payments CSV.
 
 Reading a file never writes anything: `read_stripe_csv` returns every row with what
-would happen to it (added, skipped as a duplicate or as unpaid) or why it cannot be
-imported, with its line number in the file. `import_rows` then saves the added rows in
-one transaction, and only when no row has an error: a file is imported whole or not
-at all, so a fix-and-retry never leaves half a file behind.
+would happen to it (added, a refund recorded for a gift already in the ledger, skipped
+as a duplicate or as unpaid) or why it cannot be imported, with its line number in the
+file. `import_rows` then saves the added rows and refunds in one transaction, and only
+when no row has an error: a file is imported whole or not at all, so a fix-and-retry
+never leaves half a file behind.
+
+Both take seconds on a big file, so the admin runs them as background tasks
+(donations.tasks), which report how far they have read through `progress`.
 """
 
 import csv
@@ -18,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from newsroom import cache as page_cache
 
+from . import ledger
 from .models import Appeal, AppealVariant, Campaign, Donation
-from .money import Currency, parse_amount
+from .money import Currency, format_money, parse_amount
 
 # Stripe has named these columns differently over the years; the first is current.
 COLUMNS = {
@@ -60,10 +65,13 @@ UNPAID = {
 DATE_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%SZ"]
 MAX_ROWS = 20_000
 IMPORT_LOCK = 8_271_100  # any number of our own, for pg_advisory_xact_lock
+CURRENCIES = frozenset(Currency.values)
+PROGRESS_EVERY = 500  # rows
 
 
 class Action:
     ADD = "add"
+    REFUND = "refund"  # a gift already recorded, with more refunded in the file
     DUPLICATE = "duplicate"
     SKIP = "skip"
     ERROR = "error"
@@ -77,6 +85,7 @@ class Row:
     action: str = Action.ADD
     messages: list = field(default_factory=list)
     candidates: set = field(default_factory=set)  # every id the payment goes by
+    recorded: int | None = None  # REFUND: the donation already in the ledger
 
 
 @dataclass
@@ -90,6 +99,10 @@ class ImportResult:
     @property
     def added(self):
         return self.count(Action.ADD)
+
+    @property
+    def refunds(self):
+        return self.count(Action.REFUND)
 
     @property
     def duplicates(self):
@@ -194,7 +207,7 @@ class Reader:
         if amount is not None and refunded > amount:
             errors.append(_("More is refunded than was paid."))
         currency = values.get("currency", "").strip().upper()
-        if currency not in Currency.values:
+        if currency not in CURRENCIES:
             errors.append(
                 _("Currency “%(currency)s” is not one this site takes (%(known)s).")
                 % {"currency": currency, "known": ", ".join(Currency.values)}
@@ -247,8 +260,16 @@ def _int(value):
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
-def read_stripe_csv(text, campaign=None):
+def read_stripe_csv(text, campaign=None, progress=None):
     """Every row of a Stripe payments export and what importing it would do."""
+    result = parse_stripe_csv(text, campaign, progress)
+    if not result.errors:
+        mark_recorded(result.rows)
+    return result
+
+
+def parse_stripe_csv(text, campaign=None, progress=None):
+    """Every row, checked on its own and against the file's other rows."""
     result = ImportResult()
     stream = csv.reader(io.StringIO(text, newline=""))
     try:
@@ -306,48 +327,90 @@ def read_stripe_csv(text, campaign=None):
                 for candidate in row.candidates:
                     seen.setdefault(candidate, line)
             result.rows.append(row)
+            if progress and len(result.rows) % PROGRESS_EVERY == 0:
+                progress(len(result.rows))
     except csv.Error as error:
         result.errors.append(
             _("Line %(line)s cannot be read as CSV: %(error)s")
             % {"line": last_line + 1, "error": error}
         )
         return result
-    mark_recorded(result.rows)
+    if progress:
+        progress(len(result.rows))
     return result
 
 
 def mark_recorded(rows):
     """Rows whose payment the ledger already holds (from the webhook or an earlier
-    import) are skipped, whichever of its ids the ledger knows it by."""
+    import) are skipped, whichever of its ids the ledger knows it by; unless the
+    file shows more refunded than the ledger has, which is then recorded."""
     candidates = set()
     for row in rows:
         if row.action == Action.ADD:
             candidates |= row.candidates
-    known = set()
-    for reference, aliases in Donation.objects.known_by(
+    known = {}
+    for pk, reference, aliases, amount_refunded in Donation.objects.known_by(
         Donation.Processor.STRIPE, candidates
-    ).values_list("reference", "aliases"):
-        known |= {reference, *aliases}
+    ).values_list("pk", "reference", "aliases", "amount_refunded"):
+        for name in (reference, *aliases):
+            known[name] = (pk, amount_refunded)
     for row in rows:
-        if row.action == Action.ADD and row.candidates & known:
+        hits = sorted(c for c in row.candidates if c in known)
+        if row.action != Action.ADD or not hits:
+            continue
+        pk, amount_refunded = known[hits[0]]
+        if row.donation.amount_refunded > amount_refunded:
+            row.action = Action.REFUND
+            row.recorded = pk
+            row.messages.append(
+                _("Already recorded; the refund of %(refunded)s is recorded.")
+                % {
+                    "refunded": format_money(
+                        row.donation.amount_refunded, row.donation.currency
+                    )
+                }
+            )
+        else:
             row.action = Action.DUPLICATE
             row.messages.append(_("Already recorded: skipped."))
 
 
-def import_rows(text, campaign=None, by=None):
+def record_refunds(rows):
+    """A payments export shows each charge's refunded total, as a charge.refunded
+    event does: the same fact for the ledger (donations.ledger)."""
+    for row in rows:
+        donation = Donation.objects.select_for_update().get(pk=row.recorded)
+        facts = ledger.facts_of(donation)
+        ledger.add_charge_refunded(facts, row.donation.amount_refunded)
+        ledger.settle(donation, facts)
+        donation.save(
+            update_fields=[
+                "processor_facts",
+                "amount",
+                "amount_refunded",
+                "status",
+                "updated_at",
+            ]
+        )
+
+
+def import_rows(text, campaign=None, by=None, progress=None):
     """Read the file again and save it whole, or nothing if any row is wrong."""
+    result = parse_stripe_csv(text, campaign, progress)
+    if not result.ok:
+        return result
     with transaction.atomic():
         # Two imports at once (a double-clicked button) are taken one after the
-        # other, so the second finds the first one's rows already recorded.
+        # other, so the second finds the first one's rows already recorded; what
+        # the ledger holds is looked up under the lock, just before saving.
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
-        result = read_stripe_csv(text, campaign)
-        if not result.ok:
-            return result
+        mark_recorded(result.rows)
         donations = [row.donation for row in result.rows if row.action == Action.ADD]
         for donation in donations:
             donation.recorded_by = by
-        Donation.objects.bulk_create(donations)
+        Donation.objects.bulk_create(donations, batch_size=1000)
+        record_refunds([row for row in result.rows if row.action == Action.REFUND])
         # bulk_create sends no post_save: tell the page cache the totals moved.
         transaction.on_commit(page_cache.bump)
     return result
