@@ -1,8 +1,14 @@
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
-from django.http import Http404, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpResponseBadRequest,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -17,6 +23,7 @@ from articles.models import Article
 from articles.views import ArticleDetailView, HomeView
 from newsroom.admin import RefuseStaleSavesMixin
 
+from . import export, revenue
 from .forms import AppealForm, CampaignForm, DonationForm, ImportForm
 from .models import (
     Appeal,
@@ -524,8 +531,93 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
                 self.admin_site.admin_view(self.import_status_view),
                 name="donations_donation_import_status",
             ),
+            path(
+                "revenue/",
+                self.admin_site.admin_view(self.revenue_view),
+                name="donations_donation_revenue",
+            ),
+            path(
+                "export/",
+                self.admin_site.admin_view(self.export_view),
+                name="donations_donation_export",
+            ),
             *super().get_urls(),
         ]
+
+    # Money over time and the export for accounting -------------------------------
+
+    def revenue_view(self, request):
+        """Revenue by day, week or month, one-time and recurring, net of refunds;
+        and a campaign's pace towards its goal."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        period = request.GET.get("period", "week")
+        if period not in revenue.PERIODS:
+            period = "week"
+        campaigns = list(Campaign.objects.order_by("-starts_at", "name"))
+        chosen = request.GET.get("campaign", "")
+        campaign = next((c for c in campaigns if str(c.pk) == chosen), None)
+        if campaign is None and not chosen:
+            campaign = Campaign.objects.current()
+        queryset = Donation.objects.all()
+        if campaign is not None:
+            queryset = queryset.filter(campaign=campaign)
+        currencies = sorted(
+            set(Donation.objects.values_list("currency", flat=True).distinct())
+            | ({campaign.currency} if campaign else set())
+        ) or ["USD"]
+        currency = request.GET.get("currency", "")
+        if currency not in currencies:
+            currency = campaign.currency if campaign else currencies[0]
+        buckets, chart = revenue.revenue(queryset, currency, period)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Revenue over time"),
+            "period": period,
+            "periods": [(key, value[0]) for key, value in revenue.PERIODS.items()],
+            "campaigns": campaigns,
+            "campaign": campaign,
+            "currency": currency,
+            "currencies": currencies,
+            "chart": chart,
+            "rows": [
+                {
+                    "start": bucket.start,
+                    "one_time": format_money(bucket.one_time, currency),
+                    "recurring": format_money(bucket.recurring, currency),
+                    "total": format_money(bucket.total, currency),
+                }
+                for bucket in reversed(buckets)
+            ],
+            "total": format_money(sum(b.total for b in buckets), currency),
+            "pace": revenue.pace(campaign) if campaign else None,
+        }
+        response = TemplateResponse(
+            request, "admin/donations/donation/revenue.html", context
+        )
+        add_never_cache_headers(response)
+        return response
+
+    def export_view(self, request):
+        """The donations the changelist shows with its current filters, search and
+        dates, as CSV for accounting: streamed, so any number of rows."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(_("Those filters are not valid."))
+        queryset = changelist.get_queryset(request).select_related(
+            "campaign", "appeal", "variant", "subscription"
+        )
+        filename = f"donations-{timezone.localdate():%Y-%m-%d}.csv"
+        response = StreamingHttpResponse(
+            export.rows(queryset), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        add_never_cache_headers(response)
+        return response
 
     # Importing a CSV: the upload is stored and checked by a background task
     # (donations.tasks); its status page follows the task, then imports on
