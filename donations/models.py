@@ -1,5 +1,5 @@
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -1086,6 +1086,9 @@ def aware(timestamp):
     return datetime.fromtimestamp(int(timestamp), tz=UTC)
 
 
+STALLED_AFTER = timedelta(minutes=10)
+
+
 class DonationImport(models.Model):
     """A processor's CSV file on its way into the ledger: checked, then imported on
     confirmation, each by a background task (donations.tasks) that reports its
@@ -1142,6 +1145,12 @@ class DonationImport(models.Model):
     @property
     def running(self):
         return self.state in self.RUNNING
+
+    @property
+    def stalled(self):
+        """Queued or running, with no progress for a while: no worker is taking
+        tasks, or the one that was died mid-way (nothing was saved then)."""
+        return self.running and timezone.now() - self.updated_at > STALLED_AFTER
 
     @property
     def percent(self):

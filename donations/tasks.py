@@ -12,7 +12,6 @@ from django_tasks import task
 
 from .imports import Action, import_rows, read_stripe_csv
 from .models import DonationImport
-from .money import format_money
 
 State = DonationImport.State
 PREVIEW_ROWS = 200  # rows shown before confirming; every error is listed anyway
@@ -50,14 +49,6 @@ def summarise(result):
             }
             for row in rows
         ],
-        "total": (
-            format_money(
-                sum(r.donation.net for r in result.rows if r.action == Action.ADD),
-                result.rows[0].donation.currency,
-            )
-            if result.added
-            else ""
-        ),
     }
 
 

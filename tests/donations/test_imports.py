@@ -2,10 +2,12 @@
 nothing."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -270,6 +272,18 @@ def test_a_whole_refund_in_a_csv_takes_the_gift_out():
     assert campaign.progress().raised == 0
 
 
+def test_an_import_no_worker_takes_says_so(client, fundraiser, db_tasks):
+    client.force_login(fundraiser)
+    upload(client, csv_text(GOOD[0]))
+    job = DonationImport.objects.get()
+    url = reverse("admin:donations_donation_import_status", args=[job.pk])
+    assert "is the background worker running" not in client.get(url).content.decode()
+    DonationImport.objects.filter(pk=job.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert "is the background worker running" in client.get(url).content.decode()
+
+
 def test_a_missing_import_is_a_404(client, fundraiser):
     client.force_login(fundraiser)
     missing = reverse("admin:donations_donation_import_status", args=[999999])
@@ -306,7 +320,7 @@ def test_the_largest_file_imports_through_the_admin_with_no_long_request(
     rows = [
         f"ch_{i},2026-03-{1 + i % 28:02d} 10:{i % 60:02d}:00,{5 + i % 200}.00,"
         f"{'5.00' if i % 50 == 0 else '0.00'},usd,"
-        f"{'Partially Refunded' if i % 50 == 0 else 'Paid'},"
+        f"{'Failed' if i == 0 else 'Partially Refunded' if i % 50 == 0 else 'Paid'},"
         f"donor{i % 5000}@example.org,Donor {i},{f'in_{i}' if i % 4 == 0 else ''},"
         f"pi_{i},"
         for i in range(20_000)
@@ -334,10 +348,10 @@ def test_the_largest_file_imports_through_the_admin_with_no_long_request(
     run_worker()
     assert reported[-1] == 20_000 and len(reported) >= 40
     checked = timed(client.get, status_url).content.decode()
-    assert "20,000 donations will be added" in checked
+    assert "19,999 donations will be added" in checked
     with django_capture_on_commit_callbacks(execute=True):
         timed(client.post, status_url)
     run_worker()
-    assert "Imported 20,000 donations" in timed(client.get, status_url).content.decode()
-    assert Donation.objects.count() == 20_000
+    assert "Imported 19,999 donations" in timed(client.get, status_url).content.decode()
+    assert Donation.objects.count() == 19_999
     assert max(timings) < 2, timings
