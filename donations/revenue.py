@@ -58,7 +58,7 @@ def nice_ceiling(value):
     if value <= 0:
         return 100
     magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
+    for step in (1, 1.5, 2, 2.5, 3, 4, 5, 7.5, 10):
         if value <= step * magnitude:
             return int(step * magnitude)
     return int(10 * magnitude)
@@ -101,7 +101,7 @@ def revenue(queryset, currency, period="week", today=None):
 
 
 def bar_chart(buckets, currency, period, width=720, height=240):
-    left, right, top, bottom = 64, 12, 12, 28
+    left, right, top, bottom = 84, 24, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = nice_ceiling(max((b.total for b in buckets), default=0) / 100) * 100
     slot = plot_w / len(buckets)
@@ -126,20 +126,17 @@ def bar_chart(buckets, currency, period, width=720, height=240):
                 f"{format_money(bucket.recurring, currency)})",
             }
         )
+    # About six labels, the last period's always; none so close that they overlap.
     every = max(1, len(buckets) // 6)
+    last = len(buckets) - 1
+    shown = [i for i in range(0, last + 1, every) if last - i >= every * 0.75]
     labels = [
         {
             "x": f"{left + i * slot + slot / 2:.1f}",
-            "label": label_of(bucket.start, period),
+            "label": label_of(buckets[i].start, period),
         }
-        for i, bucket in enumerate(buckets)
-        if i % every == 0 or i == len(buckets) - 1
+        for i in [*shown, last]
     ]
-    if len(labels) > 1 and labels[-1]["x"] != labels[-2]["x"]:
-        # Two labels side by side would overlap: keep the last one only.
-        last_gap = float(labels[-1]["x"]) - float(labels[-2]["x"])
-        if last_gap < slot * every * 0.75:
-            del labels[-2]
     return {
         "width": width,
         "height": height,
@@ -192,7 +189,7 @@ def pace(campaign, now=None, width=720, height=240):
         running.append(total)
     axis_end = end or last
     span = max(1, (axis_end - start).days)
-    left, right, top, bottom = 64, 12, 12, 28
+    left, right, top, bottom = 84, 24, 12, 28
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = nice_ceiling(max([campaign.goal, *running]) / 100) * 100
 
@@ -234,9 +231,9 @@ def pace(campaign, now=None, width=720, height=240):
         "label_y": height - 8,
         "today": {"x": f"{x(last):.1f}", "y": f"{y(running[-1]):.1f}"},
         "progress": progress,
-        "raised": format_money(progress.raised, campaign.currency),
+        "raised": format_money(progress.raised, campaign.currency, cents=False),
         "expected": (
-            format_money(progress.expected, campaign.currency)
+            format_money(progress.expected, campaign.currency, cents=False)
             if progress.expected is not None
             else None
         ),
