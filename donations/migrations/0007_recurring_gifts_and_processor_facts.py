@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0005_campaign_preselection'),
+        ('donations', '0006_appeal_button_help'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('donations', '0006_recurring_gifts_and_processor_facts'),
+        ('donations', '0007_recurring_gifts_and_processor_facts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
