@@ -6,6 +6,7 @@ import csv
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .models import Donation
 from .money import to_major
 
 # A cell that starts with one of these is a formula to Excel, LibreOffice and
@@ -53,7 +54,18 @@ def decimal(minor):
     return f"{to_major(minor):.2f}"
 
 
-def row(donation):
+def choice_labels():
+    """Each choice field's labels, translated once per export, not once per row."""
+    return {
+        name: {
+            value: str(label) for value, label in Donation._meta.get_field(name).choices
+        }
+        for name in ("status", "frequency", "source", "processor")
+    }
+
+
+def row(donation, labels=None):
+    labels = labels or choice_labels()
     subscription = donation.subscription
     ended = subscription.ended_at if subscription else None
     return [
@@ -63,15 +75,15 @@ def row(donation):
         decimal(donation.amount_refunded),
         decimal(donation.net),
         donation.currency,
-        donation.get_status_display(),
-        donation.get_frequency_display(),
+        labels["status"].get(donation.status, donation.status),
+        labels["frequency"].get(donation.frequency, donation.frequency),
         subscription.reference if subscription else "",
         timezone.localtime(ended).date().isoformat() if ended else "",
         donation.campaign or "",
         donation.appeal.name if donation.appeal else "",
         donation.variant.label if donation.variant else "",
-        donation.get_source_display(),
-        donation.get_processor_display(),
+        labels["source"].get(donation.source, donation.source),
+        labels["processor"].get(donation.processor, donation.processor),
         donation.reference,
         donation.donor_name,
         donation.donor_email,
@@ -82,5 +94,6 @@ def rows(queryset):
     writer = csv.writer(Echo())
     yield "\ufeff"  # a byte-order mark: spreadsheets then read UTF-8 as UTF-8
     yield writer.writerow([safe(cell) for cell in header()])
+    labels = choice_labels()
     for donation in queryset.iterator(chunk_size=2000):
-        yield writer.writerow([safe(cell) for cell in row(donation)])
+        yield writer.writerow([safe(cell) for cell in row(donation, labels)])
