@@ -3,22 +3,70 @@ and the refusal of stale saves, for every admin form more than one person may ed
 
 import hashlib
 import json
+from functools import wraps
 
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.decorators import secure_admin_login
+from allauth.mfa.utils import is_mfa_enabled
 from django import forms
-from django.contrib import admin
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.shortcuts import redirect
 from django.urls import path
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 
+class StaffAccountAdapter(DefaultAccountAdapter):
+    """Accounts are made by a site admin, never by signing up."""
+
+    def is_open_for_signup(self, request):
+        return False
+
+
+def must_enrol_second_factor(user):
+    """Whether `user` must add a second factor before the admin opens for them
+    (settings.MFA_REQUIRED, for superusers and MFA_REQUIRED_ROLES)."""
+    if not (settings.MFA_REQUIRED and user.is_authenticated):
+        return False
+    required = (
+        user.is_superuser
+        or user.groups.filter(name__in=settings.MFA_REQUIRED_ROLES).exists()
+    )
+    return required and not is_mfa_enabled(user)
+
+
 class NewsroomAdminSite(admin.AdminSite):
+    def login(self, request, extra_context=None):
+        # Signing in happens at allauth's page (throttled, with a second factor);
+        # the admin's own form would skip both.
+        return secure_admin_login(super().login)(request, extra_context)
+
+    def admin_view(self, view, cacheable=False):
+        inner = super().admin_view(view, cacheable)
+
+        @wraps(view)
+        def second_factor_first(request, *args, **kwargs):
+            if must_enrol_second_factor(request.user):
+                messages.warning(
+                    request,
+                    _(
+                        "Your role requires a second factor: add an authenticator "
+                        "app or a security key to open the admin."
+                    ),
+                )
+                return redirect("mfa_index")
+            return inner(request, *args, **kwargs)
+
+        return second_factor_first
+
     def get_urls(self):
         # Ahead of Django's own "r/<ct>/<pk>/", which hands any staff member the
         # public address of any object by number, drafts included.

@@ -47,7 +47,14 @@ logger = logging.getLogger(__name__)
 GENERATION_KEY = "pages:generation"
 NEXT_CHANGE_KEY = "pages:next-change"
 # Paths whose responses are never stored: staff, previews, per-request endpoints.
-UNCACHED_PREFIXES = ("/admin/", "/preview/", "/editor/", "/healthz", "/readyz")
+UNCACHED_PREFIXES = (
+    "/admin/",
+    "/accounts/",
+    "/preview/",
+    "/editor/",
+    "/healthz",
+    "/readyz",
+)
 MAX_QUERY_STRING = 200
 
 _schedules = []

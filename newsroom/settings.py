@@ -73,6 +73,10 @@ INSTALLED_APPS = [
     "reversion",
     "django_tasks",
     "django_tasks_db",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "newsroom.apps.NewsroomConfig",
     "articles",
     "donations",
@@ -93,6 +97,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Neither reads the session on reader pages: readers still get no cookie.
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -266,7 +273,57 @@ if DEBUG:
     # after collectstatic, which development does not need.
     warnings.filterwarnings("ignore", message="No directory at")
 
-LOGIN_URL = "admin:login"
+# Staff sign in through django-allauth (/accounts/), which guards the admin's own
+# login page too (newsroom.admin): throttled sign-in, a second factor, password
+# reset by email, and a list of one's signed-in sessions to end.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "admin:index"
+ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
+# allauth's backend alone: it is Django's ModelBackend (permissions included) that
+# also takes an email address. With both, each wrong password was hashed twice.
+AUTHENTICATION_BACKENDS = ["allauth.account.auth_backends.AuthenticationBackend"]
+ACCOUNT_ADAPTER = "newsroom.admin.StaffAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username", "email"}
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+ACCOUNT_SESSION_REMEMBER = False
+# Every wrong password costs a password hash (~0.3 s of CPU): after 5 for one
+# account in 5 minutes, or 10 a minute from one client, the next ones are refused
+# before any password is checked. Clients are told apart by address, read
+# behind the TRUSTED_PROXY_COUNT proxies below.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/300s/key",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "signup": "0/m/ip",
+}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = SITE_NAME
+# WebAuthn needs HTTPS, except on a developer's http://localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Staff in these roles (and superusers) must enrol a second factor before the
+# admin opens for them: on in production, off in development, where the page to
+# enrol is offered but not forced.
+MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "Editor,Fundraising,Site admin")
+USERSESSIONS_TRACK_ACTIVITY = False
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(env("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 
 # Security headers. Readers get no cookies at all; staff cookies are secure off DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -413,6 +470,8 @@ STRIPE_WEBHOOK_SECRETS = env_list("STRIPE_WEBHOOK_SECRET")
 # docker-compose.yml is one). Only used to rate-limit appeal event beacons per
 # client, through a daily-rotated HMAC of the address; the address is never stored.
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1"))
+# Sign-in rate limits tell clients apart the same way.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Appeal event beacons each client (an IPv4 address or an IPv6 /64) may send in ten
 # minutes. Readers behind one address (an office, a school, a carrier's NAT) share
 # it; README.md, "Appeal beacons", has what a beacon costs and how this was chosen.

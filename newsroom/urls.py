@@ -15,6 +15,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # Staff sign-in, second factors, password reset and sessions (django-allauth).
+    path("accounts/", include("allauth.urls")),
     path("donate/", include("donations.urls")),
     path("", include("articles.urls")),
 ]

@@ -256,7 +256,7 @@ def test_a_form_user_with_a_csrf_cookie_is_never_served_from_the_cache(nginx):
 
 def test_the_admin_is_never_cached(nginx):
     for _ in range(3):
-        login = fetch(nginx, "/admin/login/")
+        login = fetch(nginx, "/accounts/login/")
         assert login.status == 200
         assert login.cache == "BYPASS"
         assert "csrftoken=" in login.headers.get("set-cookie", "")

@@ -23,9 +23,9 @@ def test_a_photo_inserted_in_the_editor_carries_its_widths(live_server, page, tm
     photo.write_bytes(buffer.getvalue())
 
     page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "edith")
+    page.fill("#id_login", "edith")
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.press("#id_password", "Enter")
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     body = page.locator(".field-body .ck-editor__editable")
     body.click()
@@ -49,9 +49,9 @@ def test_a_photo_inserted_in_the_editor_carries_its_widths(live_server, page, tm
 def sign_in_and_open(live_server, page, article):
     UserFactory(username="edith", role="Editor", password=PASSWORD)
     page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "edith")
+    page.fill("#id_login", "edith")
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.press("#id_password", "Enter")
     page.goto(f"{live_server.url}/admin/articles/article/{article.pk}/change/")
     body = page.locator(".field-body .ck-editor__editable")
     body.wait_for()

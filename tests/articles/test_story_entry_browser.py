@@ -157,9 +157,9 @@ def test_a_story_entered_as_editors_do_reads_right_everywhere(
     context = new_context(viewport={"width": 1366, "height": 900})
     page = context.new_page()
     page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "edith")
+    page.fill("#id_login", "edith")
     page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.press("#id_password", "Enter")
     page.goto(live_server.url + "/admin/articles/article/add/")
 
     page.fill("#id_headline", "The river crests, a foot below the record")
