@@ -312,18 +312,6 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_REQUIRED = env_bool("MFA_REQUIRED", not DEBUG)
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", "Editor,Fundraising,Site admin")
 USERSESSIONS_TRACK_ACTIVITY = False
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "newsroom@localhost")
-EMAIL_BACKEND = env(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
-    if DEBUG
-    else "django.core.mail.backends.smtp.EmailBackend",
-)
-EMAIL_HOST = env("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(env("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
 
 # Security headers. Readers get no cookies at all; staff cookies are secure off DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True
