@@ -536,6 +536,7 @@ class ArticleForm(forms.ModelForm):
             "seo_description",
             "canonical_url",
             "published_at",
+            "unpublish_at",
             "updated_materially_at",
             "developing",
             "no_appeals",
@@ -649,6 +650,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
                 "fields": [
                     "status_badge",
                     "published_at",
+                    "unpublish_at",
                     "first_published_at",
                     "updated_materially_at",
                     "edited",
@@ -728,7 +730,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.has_perm("articles.publish_article"):
-            fields += ["published_at", "updated_materially_at"]
+            fields += ["published_at", "unpublish_at", "updated_materially_at"]
         return fields
 
     def has_change_permission(self, request, obj=None):
@@ -744,6 +746,8 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         if article.pk is None:
             return _("New draft")
         state = "scheduled" if article.is_scheduled() else article.status
+        if article.is_expired():
+            state = Status.UNPUBLISHED
         return format_html(
             '<span class="status-badge status-badge--{}">{}</span>',
             state,
@@ -908,6 +912,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
             can_publish=user.has_perm("articles.publish_article"),
             article_status=obj.status if obj else Status.DRAFT,
             is_scheduled=bool(obj and obj.is_scheduled()),
+            is_expired=bool(obj and obj.is_expired()),
             is_live=bool(obj and obj.is_published()),
             publish_problems=obj.publish_problems() if obj else [],
             workflow_notes=(

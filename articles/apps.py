@@ -40,6 +40,9 @@ class ArticlesConfig(AppConfig):
                         models.Article.objects.scheduled().aggregate(
                             t=Min("published_at")
                         )["t"],
+                        models.Article.objects.expiring().aggregate(
+                            t=Min("unpublish_at")
+                        )["t"],
                         models.Update.objects.filter(published_at__gt=now).aggregate(
                             t=Min("published_at")
                         )["t"],

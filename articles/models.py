@@ -306,17 +306,31 @@ class Status(models.TextChoices):
 # published() in SQL, for the few hot queries written by hand (front_page,
 # reader_page, related_articles): the ORM spends three times as long building and
 # reading a query as PostgreSQL spends answering it. A test holds them together.
-PUBLISHED_SQL = "status = %s AND published_at <= %s"
+PUBLISHED_SQL = (
+    "status = %s AND published_at <= %s AND (unpublish_at IS NULL OR unpublish_at > %s)"
+)
 
 
 def published_params():
-    return [Status.PUBLISHED, timezone.now()]
+    now = timezone.now()
+    return [Status.PUBLISHED, now, now]
 
 
-def published_q():
+def published_q(prefix=""):
     """The one definition of what readers may see. A scheduled article is
-    published with a future time: it appears on its own when the time comes."""
-    return Q(status=Status.PUBLISHED, published_at__lte=timezone.now())
+    published with a future time: it appears on its own when the time comes; one
+    with an unpublish time disappears on its own when that comes. `prefix` is the
+    path to the article from another model ("article__")."""
+    now = timezone.now()
+    return Q(
+        **{
+            f"{prefix}status": Status.PUBLISHED,
+            f"{prefix}published_at__lte": now,
+        }
+    ) & (
+        Q(**{f"{prefix}unpublish_at__isnull": True})
+        | Q(**{f"{prefix}unpublish_at__gt": now})
+    )
 
 
 class ArticleQuerySet(models.QuerySet):
@@ -439,6 +453,10 @@ class ArticleQuerySet(models.QuerySet):
 
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def expiring(self):
+        """Published stories with an unpublish time still to come."""
+        return self.filter(status=Status.PUBLISHED, unpublish_at__gt=timezone.now())
 
     def editable_by(self, user):
         """Editors see every article; a writer only those they created or sign."""
@@ -573,6 +591,15 @@ class Article(models.Model):
     )
     first_published_at = models.DateTimeField(
         _("first published"), null=True, blank=True, editable=False
+    )
+    unpublish_at = models.DateTimeField(
+        _("unpublish time"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When readers stop seeing it: an embargoed offer, an event listing, a "
+            "story published for a limited time. Empty: it stays up."
+        ),
     )
     updated_materially_at = models.DateTimeField(
         _("last materially updated"),
@@ -748,10 +775,20 @@ class Article(models.Model):
             OldSlug.objects.filter(slug=self.slug).delete()
 
     def is_published(self):
+        now = timezone.now()
         return (
             self.status == Status.PUBLISHED
             and self.published_at is not None
-            and self.published_at <= timezone.now()
+            and self.published_at <= now
+            and (self.unpublish_at is None or self.unpublish_at > now)
+        )
+
+    def is_expired(self):
+        """Published, but its unpublish time has passed: readers no longer see it."""
+        return (
+            self.status == Status.PUBLISHED
+            and self.unpublish_at is not None
+            and self.unpublish_at <= timezone.now()
         )
 
     def is_scheduled(self):
@@ -819,6 +856,8 @@ class Article(models.Model):
         """The status an editor needs to see, with "Scheduled" told apart."""
         if self.is_scheduled():
             return _("Scheduled")
+        if self.is_expired():
+            return _("Expired")
         return self.get_status_display()
 
     # The story's live parts, from the prefetches of for_page() (or a query when an
@@ -1035,6 +1074,10 @@ class Article(models.Model):
     def publish_problems(self):
         """What stands between this article and readers, in an editor's words."""
         problems = []
+        if self.unpublish_at and self.unpublish_at <= timezone.now():
+            problems.append(
+                _("The unpublish time has passed: clear it or set a later one.")
+            )
         if not self.bylines.exists():
             problems.append(_("Add at least one byline."))
         if self.section_id is None:
@@ -1206,6 +1249,18 @@ class Article(models.Model):
                     "published_at": _(
                         "A published or scheduled article needs a publish time. "
                         "To take it down, unpublish it instead."
+                    )
+                }
+            )
+        if (
+            self.unpublish_at
+            and self.published_at
+            and self.unpublish_at <= self.published_at
+        ):
+            raise ValidationError(
+                {
+                    "unpublish_at": _(
+                        "The unpublish time must come after the publish time."
                     )
                 }
             )
@@ -1436,10 +1491,7 @@ class StoryPartQuerySet(models.QuerySet):
 
     def published(self):
         """Parts readers see: their time has come, on an article readers see."""
-        now = timezone.now()
-        return self.visible().filter(
-            article__status=Status.PUBLISHED, article__published_at__lte=now
-        )
+        return self.visible().filter(published_q("article__"))
 
 
 @reversion.register()
