@@ -22,10 +22,20 @@ allowed, so a link can't open a window that could reach back through
 ``window.opener``, and the site-wide ``Referrer-Policy`` header already decides what
 other sites learn. So links keep exactly their ``href`` and ``title``, and ``rel`` and
 ``target`` are dropped.
+
+Ids (footnotes, a table of contents) are kept on any allowed element but always
+start with ``user-content-``, so that a story can't name an element ``updates`` and
+take over the page's own ``#updates``, nor ``location`` and shadow a DOM global;
+``#`` links to the story's own ids are rewritten to match. Nothing is removed without
+a word: ``removed_markup()`` says what went, and the admin tells the editor at save.
+
+The editor keeps exactly this list too (CKEditor's General HTML Support is configured
+from it, in ``articles.fields``), so what a story stores survives being edited.
 """
 
 import re
 from collections import Counter
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import unquote, urljoin
 
@@ -224,21 +234,22 @@ def _filter_attribute(tag, attribute, value, ids=frozenset()):
     return value
 
 
-class _Ids(HTMLParser):
+# An id attribute, as a browser reads one (quoted either way, or bare). A regular
+# expression, not a parser: sanitize() runs on every render, and the worst a miss
+# can do is leave a # link pointing at its old, unprefixed name.
+_ID_ATTRIBUTE = re.compile(
+    r"""[\s/"']id\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))""", re.IGNORECASE
+)
+
+
+def _ids(html):
     """The ids of `html`, as they will be once prefixed."""
-
-    def __init__(self, html):
-        super().__init__()
-        self.ids = set()
-        self.feed(html)
-        self.close()
-
-    def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name == "id" and value and (cleaned := _clean_id(value)):
-                self.ids.add(cleaned)
-
-    handle_startendtag = handle_starttag
+    ids = set()
+    for match in _ID_ATTRIBUTE.finditer(html):
+        value = unescape(next(group for group in match.groups() if group is not None))
+        if cleaned := _clean_id(value):
+            ids.add(cleaned)
+    return frozenset(ids)
 
 
 def _clean(html, attribute_filter):
@@ -286,6 +297,7 @@ class _Tags(HTMLParser):
 
 
 _HEADING = re.compile(r"h([1-6])")
+_UNWRAPPED_TAG = re.compile(rf"</?(?:{'|'.join(sorted(UNWRAPPED_BLOCKS))})[\s>]")
 
 
 def _restructure(html):
@@ -293,6 +305,8 @@ def _restructure(html):
     story has a first-level heading, every heading moved down a level: the page's
     headline is its one <h1>, and a pasted document's own title becomes a section
     heading with its subheadings under it (h6 stays h6)."""
+    if "<h1" not in html and not _UNWRAPPED_TAG.search(html):
+        return html  # most stories: nothing to do, and no second parse
     tags = [
         tag
         for tag in _Tags(html).tags
@@ -322,7 +336,7 @@ def sanitize(html):
     """Return ``html`` with only the allowed markup. Idempotent."""
     if not html:
         return ""
-    ids = frozenset(_Ids(html).ids)
+    ids = _ids(html) if "#" in html else frozenset()
     cleaned = _clean(
         html, lambda tag, name, value: _filter_attribute(tag, name, value, ids)
     )
