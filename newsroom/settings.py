@@ -465,9 +465,10 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # it; README.md, "Appeal beacons", has what a beacon costs and how this was chosen.
 APPEAL_EVENT_RATE_LIMIT = int(env("APPEAL_EVENT_RATE_LIMIT", "3000"))
 
-# Email, for workflow notifications (articles.notifications: submitted, sent back,
-# published), sent by the task worker. Without EMAIL_HOST messages are printed to the
-# worker's console and nothing leaves the machine, as in `make run`.
+# Email: workflow notifications (articles.notifications: submitted, sent back,
+# published), sent by the task worker, and staff sign-in mail (password resets), sent
+# by web. Without EMAIL_HOST messages are printed to the console of the process that
+# sends them and nothing leaves the machine, as in `make run`.
 EMAIL_HOST = env("EMAIL_HOST")
 EMAIL_BACKEND = (
     "django.core.mail.backends.smtp.EmailBackend"
