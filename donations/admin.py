@@ -423,7 +423,13 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
     search_fields = ["reference", "donor_email", "donor_name"]
     date_hierarchy = "received_at"
     autocomplete_fields = ["campaign", "appeal"]
-    readonly_fields = ["recorded_by", "created_at", "updated_at", "events"]
+    readonly_fields = [
+        "recorded_by",
+        "created_at",
+        "updated_at",
+        "events",
+        "recurring_gift",
+    ]
     fieldsets = [
         (
             None,
@@ -448,6 +454,7 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
                     "source",
                     "processor",
                     "reference",
+                    "recurring_gift",
                 ]
             },
         ),
@@ -503,6 +510,19 @@ class DonationAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
             _("Ended %(date)s")
             % {"date": formats.date_format(subscription.ended_at, "SHORT_DATE_FORMAT")},
         )
+
+    @admin.display(description=gettext_lazy("Recurring gift"))
+    def recurring_gift(self, donation):
+        subscription = donation.subscription if donation.pk else None
+        if subscription is None:
+            return "-"
+        if subscription.ended_at is None:
+            return _("%(reference)s, active") % {"reference": subscription.reference}
+        return _("%(reference)s, ended %(date)s (%(reason)s)") % {
+            "reference": subscription.reference,
+            "date": formats.date_format(subscription.ended_at, "SHORT_DATE_FORMAT"),
+            "reason": subscription.end_reason or _("no reason given"),
+        }
 
     @admin.display(description=gettext_lazy("Processor events"))
     def events(self, donation):

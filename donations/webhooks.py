@@ -656,6 +656,15 @@ def subscription_deleted(subscription):
     return f"subscription {reference} ended ({reason or 'no reason'})", latest
 
 
+def subscription_updated(subscription):
+    """customer.subscription.updated: only a subscription that has ended by it
+    (canceled, or never paid for) matters to the ledger; a cancellation at the
+    period's end ends it only when Stripe then sends .deleted."""
+    if _str(subscription, "status") not in ("canceled", "incomplete_expired"):
+        return f"ignored {_str(subscription, 'status') or 'unknown'} subscription", None
+    return subscription_deleted(subscription)
+
+
 HANDLERS = {
     "checkout.session.completed": checkout_session(),
     "checkout.session.async_payment_succeeded": checkout_session(),
@@ -670,5 +679,6 @@ HANDLERS = {
     "charge.dispute.created": dispute_event(),
     "charge.dispute.updated": dispute_event(),
     "charge.dispute.closed": dispute_event(closing=True),
+    "customer.subscription.updated": subscription_updated,
     "customer.subscription.deleted": subscription_deleted,
 }

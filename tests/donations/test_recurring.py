@@ -209,6 +209,10 @@ def test_a_cancellation_ends_the_recurring_gift_and_keeps_its_payments(
     assert len(ended.context["cl"].result_list) == 2
     active = admin_client.get("/admin/donations/donation/?recurring=active")
     assert len(active.context["cl"].result_list) == 0
+    renewal = Donation.objects.get(reference="in_2")
+    form = admin_client.get(f"/admin/donations/donation/{renewal.pk}/change/")
+    assert "sub_1, ended" in form.content.decode()
+    assert "cancellation_requested" in form.content.decode()
 
 
 def test_a_cancellation_arriving_before_the_last_invoice_still_ends_it(client):
@@ -218,6 +222,26 @@ def test_a_cancellation_arriving_before_the_last_invoice_still_ends_it(client):
     gift = Donation.objects.get()
     assert gift.subscription.ended_at is not None
     assert Subscription.objects.count() == 1
+
+
+def test_an_update_ends_the_gift_only_when_the_subscription_has_ended(client):
+    CampaignFactory()
+    start_monthly_gift(client)
+    pending_end = {
+        **stripe.subscription("sub_1"),
+        "status": "active",
+        "cancel_at_period_end": True,
+        "ended_at": None,
+    }
+    assert send(client, "customer.subscription.updated", pending_end) == (
+        "ignored active subscription"
+    )
+    assert Subscription.objects.get().ended_at is None
+    ended = stripe.subscription("sub_1", reason="payment_failed")
+    send(client, "customer.subscription.updated", ended)
+    subscription = Subscription.objects.get()
+    assert subscription.ended_at is not None
+    assert subscription.end_reason == "payment_failed"
 
 
 def test_an_invoice_with_its_payments_included_knows_its_payment_intent(client):
