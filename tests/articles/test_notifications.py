@@ -268,3 +268,41 @@ def test_a_real_worker_sends_the_email_through_smtp(client, db_tasks, smtp_serve
         f"https://news.example.org/admin/articles/article/{article.pk}/change/"
         in (message["body"])
     )
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "console.EmailBackend 587 True False"),
+        (
+            {"EMAIL_HOST": "smtp.example.org", "EMAIL_PORT": "465"},
+            "smtp.EmailBackend 465 False True",
+        ),
+        (
+            {
+                "EMAIL_HOST": "smtp.example.org",
+                "EMAIL_PORT": "25",
+                "EMAIL_USE_TLS": "1",
+            },
+            "smtp.EmailBackend 25 True False",
+        ),
+    ],
+)
+def test_email_leaves_the_machine_only_with_an_email_host(env, expected):
+    """`make run` has no EMAIL_HOST: notifications are printed, never sent."""
+    from tests.test_settings import run_django
+
+    base = dict.fromkeys(("EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS"), "")
+    result = run_django(
+        [
+            "shell",
+            "-c",
+            "from django.conf import settings as s; "
+            "print('.'.join(s.EMAIL_BACKEND.split('.')[-2:]),"
+            " s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_USE_SSL)",
+        ],
+        DJANGO_DEBUG="1",
+        **{**base, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == expected
