@@ -8,6 +8,7 @@ they report.
 
 import time
 
+from django.utils import formats, timezone
 from django_tasks import task
 
 from .imports import Action, import_rows, read_stripe_csv
@@ -36,7 +37,9 @@ def summarise(result):
             {
                 "line": row.line,
                 "reference": row.reference,
-                "received": row.donation.received_at.isoformat()
+                "received": formats.date_format(
+                    timezone.localtime(row.donation.received_at), "DATETIME_FORMAT"
+                )
                 if row.donation
                 else "",
                 "amount": row.donation.amount_text() if row.donation else "",

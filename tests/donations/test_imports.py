@@ -206,6 +206,8 @@ def test_the_admin_checks_in_the_background_then_imports_on_confirmation(
     run_worker()
     done = client.get(status_url).content.decode()
     assert "Imported 4 donations" in done
+    assert "To add" not in done and "Added" in done
+    assert "March 5, 2026" in done  # when each gift came, as the site writes dates
     assert Donation.objects.filter(campaign=campaign).count() == 4
     assert set(Donation.objects.values_list("recorded_by", flat=True)) == {
         fundraiser.pk
