@@ -29,12 +29,14 @@ import pickle
 import threading
 import time
 from collections import OrderedDict
+from importlib import import_module
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.cache import (
     patch_cache_control,
@@ -56,6 +58,9 @@ UNCACHED_PREFIXES = (
     "/readyz",
 )
 MAX_QUERY_STRING = 200
+# A page not found is kept this long only: junk addresses are endless.
+NOT_FOUND_SECONDS = 30
+ALL = "all"
 
 _schedules = []
 # Changes this process has seen (bump()), for its own short-lived memos to compare.
@@ -177,6 +182,7 @@ class LocalPages:
             self.read_at = float("-inf")
             self.pages = OrderedDict()  # key: (expires at, pickled response)
             self.bytes = 0
+            self.reads = OrderedDict()  # path key: the query names its view read
 
     def current_generation(self):
         now = time.monotonic()
@@ -214,25 +220,135 @@ class LocalPages:
     def _drop(self, key):
         self.bytes -= len(self.pages.pop(key)[1])
 
+    def get_read(self, key):
+        with self.lock:
+            return self.reads.get(key)
+
+    def set_read(self, key, read):
+        with self.lock:
+            self.reads[key] = read
+            while len(self.reads) > self.size:
+                self.reads.popitem(last=False)
+
 
 local_pages = LocalPages()
 
 
-def page_key(generation, request):
-    raw = f"{request.method}:{request.get_host()}:{request.get_full_path()}"
-    return f"pages:{generation}:{hashlib.sha256(raw.encode()).hexdigest()}"
+def _digest(raw):
+    return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def path_key(generation, request):
+    """Where the query parameters the page's view read are kept, by path."""
+    raw = f"{request.method}:{request.get_host()}:{request.path}"
+    return f"pages:{generation}:read:{_digest(raw)}"
+
+
+def page_key(generation, request, read=ALL):
+    """A page's key: its path and the values of the query parameters its view
+    read (`read`, sorted names; ALL: the whole query string). Parameters no view
+    reads (utm_source, junk) then share the page's one copy."""
+    if read == ALL:
+        query = request.META.get("QUERY_STRING", "")
+    else:
+        query = repr([(name, request.GET.getlist(name)) for name in read])
+    raw = f"{request.method}:{request.get_host()}:{request.path}?{query}"
+    return f"pages:{generation}:{_digest(raw)}"
+
+
+class ReadQuery(QueryDict):
+    """request.GET, noting which parameters the view reads: by name, or all of
+    them (iterating, counting, copying...)."""
+
+    read = None
+
+    def _note(self, key):
+        if isinstance(self.read, set):  # copies the view makes note nothing
+            self.read.add(key)
+
+    def _all(self):
+        if isinstance(self.read, set):
+            self.read = ALL
+
+    def __getitem__(self, key):
+        self._note(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        self._note(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        self._note(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        self._note(key)
+        return super().getlist(key, default)
+
+
+def _reading_all(name):
+    original = getattr(QueryDict, name)
+
+    def method(self, *args, **kwargs):
+        self._all()
+        return original(self, *args, **kwargs)
+
+    return method
+
+
+for _name in (
+    "__iter__",
+    "__len__",
+    "keys",
+    "items",
+    "values",
+    "lists",
+    "dict",
+    "urlencode",
+    "copy",
+    "__copy__",
+    "__deepcopy__",
+    "__reduce__",
+):
+    setattr(ReadQuery, _name, _reading_all(_name))
+
+
+def noting_reads(request):
+    """Give the view a request.GET that notes what it reads; returns the set."""
+    query = request.GET.copy()
+    query.__class__ = ReadQuery
+    query.read = set()
+    query._mutable = False
+    request.GET = query
+    return query
 
 
 def is_reader_request(request):
-    """Anonymous readers only: anyone with a session (staff) or a CSRF cookie (a
-    form user) gets a fresh page."""
+    """Anonymous readers only: anyone with a valid session (staff) or a CSRF
+    cookie (a form user) gets a fresh page. A session cookie that names no
+    session (made up, or expired) is a reader's: it cannot buy a fresh render."""
     return (
         request.method in ("GET", "HEAD")
-        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not has_valid_session(request)
         and settings.CSRF_COOKIE_NAME not in request.COOKIES
         and not request.path.startswith(UNCACHED_PREFIXES)
-        and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_STRING
     )
+
+
+def has_valid_session(request):
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not key:
+        return False
+    cached = getattr(request, "_has_valid_session", None)
+    if cached is None:
+        engine = import_module(settings.SESSION_ENGINE)
+        try:
+            cached = bool(engine.SessionStore(key).load())
+        except Exception:  # noqa: BLE001 (a store that is down: no staff page)
+            cached = False
+        request._has_valid_session = cached
+    return cached
 
 
 def is_shareable(response):
@@ -266,16 +382,20 @@ class PageCacheMiddleware:
             return self.get_response(request)
         shared = not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
         try:
-            if shared:
-                key = page_key(local_pages.current_generation(), request)
-                cached = local_pages.get(key)
-                if cached is None:
-                    cached = cache.get(key)
-                    if cached is not None:
-                        local_pages.set(key, cached, page_timeout())
-            else:
-                key = page_key(current_generation(), request)
+            generation = (
+                local_pages.current_generation() if shared else current_generation()
+            )
+            read = (
+                local_pages.get_read(path_key(generation, request)) if shared else None
+            )
+            if read is None:
+                read = cache.get(path_key(generation, request), ALL)
+            key = page_key(generation, request, read)
+            cached = local_pages.get(key) if shared else None
+            if cached is None:
                 cached = cache.get(key)
+                if cached is not None and shared and cached.status_code != 404:
+                    local_pages.set(key, cached, page_timeout())
         except Exception:  # noqa: BLE001 (the cache is optional: fail open)
             logger.warning("Page cache unavailable; serving %s uncached.", request.path)
             local_pages.forget()
@@ -283,17 +403,31 @@ class PageCacheMiddleware:
         if cached is not None:
             cached["X-Cache"] = "hit"
             return cached
+        query = noting_reads(request)
         response = self.get_response(request)
+        read = sorted(query.read) if isinstance(query.read, set) else ALL
+        if read == ALL and len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
+            # A view that reads the whole query (search), sent a long one: junk.
+            return response
         if is_shareable(response):
             if hasattr(response, "render") and callable(response.render):
                 response.render()
             # Hashed once here rather than by ConditionalGetMiddleware on every hit.
             if not response.has_header("ETag"):
                 set_response_etag(response)
+            timeout = page_timeout()
+            if response.status_code == 404:
+                timeout = min(timeout, NOT_FOUND_SECONDS)
             try:
-                cache.set(key, response, page_timeout())
-                if shared:
-                    local_pages.set(key, response, page_timeout())
+                cache.set(path_key(generation, request), read, page_timeout())
+                cache.set(page_key(generation, request, read), response, timeout)
+                if shared and response.status_code != 404:
+                    # Not found pages stay out of the worker's memory, where junk
+                    # addresses would push out the pages readers ask for.
+                    local_pages.set(
+                        page_key(generation, request, read), response, timeout
+                    )
+                    local_pages.set_read(path_key(generation, request), read)
             except Exception:  # noqa: BLE001
                 logger.warning("Page cache unavailable; %s not stored.", request.path)
             response["X-Cache"] = "miss"

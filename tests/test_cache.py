@@ -101,15 +101,53 @@ def test_staff_never_get_a_cached_page(client):
 
 
 @pytest.mark.django_db
-def test_previews_and_junk_query_strings_are_not_stored(client):
+def test_previews_are_not_stored(client):
     editor = UserFactory(role="Editor")
     client.force_login(editor)
     draft = DraftFactory()
     response = client.get(draft.get_absolute_url())
     assert "no-store" in response["Cache-Control"]
-    client.logout()
-    junk = client.get("/", {"page": "1", "x": "y" * 500})
-    assert "X-Cache" not in junk
+
+
+@pytest.mark.django_db
+def test_query_parameters_no_view_reads_share_the_pages_one_copy(client):
+    ArticleFactory()
+    assert client.get("/")["X-Cache"] == "miss"
+
+    for query in ({"utm_source": "news"}, {"x": "y" * 500}, {"page": "1", "z": "1"}):
+        response = client.get("/", query)
+        assert response["X-Cache"] == "hit", query
+
+
+@pytest.mark.django_db
+def test_query_parameters_a_view_reads_are_part_of_the_key(client):
+    articles = ArticleFactory.create_batch(3)
+    first = client.get("/latest/")
+    cursor = {"before": f"{articles[1].published_at.isoformat()}_{articles[1].pk}"}
+
+    assert first["X-Cache"] == "miss"
+    assert client.get("/latest/", {"utm_source": "x"})["X-Cache"] == "hit"
+    assert client.get("/latest/", cursor)["X-Cache"] == "miss"
+    assert client.get("/latest/", {**cursor, "utm_source": "x"})["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_a_made_up_session_cookie_gets_the_cached_page(client):
+    ArticleFactory()
+    client.get("/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = "made-up-session-key"
+
+    assert client.get("/")["X-Cache"] == "hit"
+
+
+@pytest.mark.django_db
+def test_pages_not_found_are_cached_briefly(client):
+    from newsroom import cache as page_cache
+
+    assert page_cache.NOT_FOUND_SECONDS <= 60
+    assert client.get("/no/such/page/")["X-Cache"] == "miss"
+    assert client.get("/no/such/page/")["X-Cache"] == "hit"
+    assert client.get("/no/such/page/", {"junk": "1"})["X-Cache"] == "hit"
 
 
 @pytest.mark.django_db
@@ -316,3 +354,15 @@ def test_a_change_moves_the_generation_on_again_when_committed(
     assert during > before
     assert callbacks
     assert cache.get(GENERATION_KEY) > during
+
+
+def test_a_copy_of_the_noting_query_is_an_ordinary_one(rf):
+    from newsroom.cache import ALL, noting_reads
+
+    request = rf.get("/", {"a": "1", "b": "2"})
+    query = noting_reads(request)
+    assert request.GET.get("a") == "1"
+    copied = request.GET.copy()
+    copied["c"] = "3"
+    assert copied.get("c") == "3"
+    assert query.read == ALL  # copying reads everything
