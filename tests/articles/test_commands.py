@@ -102,3 +102,7 @@ def test_load_demo_looks_like_a_real_newsroom(client):
             span = article.coverage_ended_at - article.coverage_started_at
             assert span.total_seconds() >= 3600
     assert Article.objects.exclude(coverage_ended_at=None).exists()
+    # No pull quote or appeal sits past the end of a published story: saving one
+    # would warn.
+    for article in published:
+        assert article.placements_past_the_end() == [], article.slug

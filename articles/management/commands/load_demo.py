@@ -649,7 +649,7 @@ QUOTES = [
         "Deputy mayor of the sister city in Ukraine",
         "in a video message to the council, in Ukrainian: “Libraries are the heart "
         "of a community. Thank you for protecting them.”",
-        [("city-council-approves-new-budget", 99)],
+        [("city-council-approves-new-budget", 4)],
     ),
     (
         "ray-castillo",
