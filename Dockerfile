@@ -9,6 +9,13 @@ WORKDIR /app
 
 RUN useradd --system --create-home --uid 1000 newsroom
 
+# PostgreSQL's client programs, for manage.py backup and restore (pg_dump, pg_restore,
+# psql): Debian's, at least as new as the postgres:16 server in docker-compose.yml.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /app/backups && chown newsroom:newsroom /app/backups
+
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 

@@ -14,6 +14,9 @@ from django.conf import settings
 ROOT = settings.BASE_DIR
 
 
+BOTO3_CREDENTIALS = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"}
+
+
 @pytest.fixture(scope="module")
 def compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -21,7 +24,7 @@ def compose():
 
 def settings_env_vars():
     source = (ROOT / "newsroom" / "settings.py").read_text()
-    return set(re.findall(r'env(?:_bool|_list)?\("([A-Z_]+)"', source))
+    return set(re.findall(r'env(?:_bool|_list)?\("([A-Z0-9_]+)"', source))
 
 
 def test_settings_read_the_documented_variables():
@@ -58,7 +61,8 @@ def test_every_service_has_a_healthcheck(compose):
 
 def test_web_environment_matches_the_settings(compose):
     web_env = compose["services"]["web"]["environment"]
-    assert set(web_env) <= settings_env_vars()
+    # boto3 reads the bucket's credentials itself (README, "Media in object storage").
+    assert set(web_env) <= settings_env_vars() | BOTO3_CREDENTIALS
     assert web_env["DJANGO_DEBUG"] == "0"
     assert web_env["DATABASE_URL"].startswith("postgres://")
     assert "@db:5432/" in web_env["DATABASE_URL"]
@@ -164,3 +168,19 @@ def test_the_supported_pythons_are_stated_alike():
     assert "You need Python 3.11, 3.12, 3.13 or 3.14" in readme
     # CI looks for the newest of them.
     assert "python3.14 python3.13 python3.12" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_image_can_back_up_and_compose_keeps_the_backups(compose):
+    """manage.py backup runs pg_dump: the image has PostgreSQL's client programs, and
+    compose keeps the archives in a volume of their own, outside the media volume."""
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"apt-get install .*postgresql-client", dockerfile)
+    assert "backups:/app/backups" in compose["services"]["web"]["volumes"]
+    assert "backups" in compose["volumes"]
+
+
+def test_compose_passes_the_object_storage_settings(compose):
+    web_env = compose["services"]["web"]["environment"]
+    for name in ("AWS_STORAGE_BUCKET_NAME", "AWS_S3_ENDPOINT_URL", "MEDIA_URL"):
+        assert web_env[name] == f"${{{name}:-}}"
+    assert set(web_env) >= BOTO3_CREDENTIALS
