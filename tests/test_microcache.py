@@ -346,3 +346,15 @@ def test_media_is_served_by_nginx_with_its_own_headers(nginx):
     assert photo.headers["content-security-policy"] == "default-src 'none'; sandbox"
     assert photo.headers["x-content-type-options"] == "nosniff"
     assert photo.cache is None
+
+
+def test_a_flood_of_sign_in_attempts_is_refused_before_the_app(nginx):
+    # 30 a minute per client, after a burst of 10: the rest never reach a worker.
+    answers = [
+        fetch(nginx, "/accounts/login/", method="POST").status for _ in range(20)
+    ]
+
+    assert answers[:10] == [403] * 10  # the app's: no CSRF token
+    assert set(answers[11:]) == {429}
+    # Reading the sign-in page is not limited.
+    assert {fetch(nginx, "/accounts/login/").status for _ in range(3)} == {200}
