@@ -31,6 +31,7 @@ import time
 from collections import OrderedDict
 from importlib import import_module
 
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
@@ -84,12 +85,83 @@ class _ReusedClient(RedisCacheClient):
         return client
 
 
+class CircuitBreaker:
+    """After Redis fails (down, or frozen past the socket timeout), the cache acts
+    empty for `seconds` without asking it, so that every request does not wait
+    out the timeout again; then one request tries it, and so on."""
+
+    def __init__(self, seconds=5.0):
+        self.seconds = seconds
+        self.open_until = float("-inf")
+
+    def is_open(self):
+        return time.monotonic() < self.open_until
+
+    def trip(self, error):
+        if not self.is_open():
+            logger.warning(
+                "Redis failed (%s); the cache is skipped for %ss.", error, self.seconds
+            )
+        self.open_until = time.monotonic() + self.seconds
+
+
+breaker = CircuitBreaker()
+
+# What each command answers while the breaker is open: an empty cache.
+_EMPTY = {
+    "add": False,
+    "get": None,
+    "set": None,
+    "touch": False,
+    "delete": False,
+    "get_many": {},
+    "has_key": False,
+    "set_many": [],
+    "delete_many": None,
+    "clear": False,
+}
+
+
+def _guarded(name):
+    command = getattr(_ReusedClient, name)
+
+    def method(self, *args, **kwargs):
+        empty = (
+            kwargs.get("default", args[1] if len(args) > 1 else None)
+            if name == "get"
+            else _EMPTY.get(name)
+        )
+        if breaker.is_open():
+            if name == "incr":
+                raise ValueError("The cache is skipped for now.")
+            return empty
+        try:
+            return command(self, *args, **kwargs)
+        except redis.exceptions.RedisError as error:
+            breaker.trip(error)
+            if name == "incr":
+                raise ValueError("The cache is skipped for now.") from error
+            return empty
+
+    return method
+
+
+class _GuardedClient(_ReusedClient):
+    pass
+
+
+for _command in [*_EMPTY, "incr"]:
+    setattr(_GuardedClient, _command, _guarded(_command))
+
+
 class NewsroomRedisCache(RedisCache):
-    """Django's Redis cache backend with the client kept (settings.CACHES)."""
+    """Django's Redis cache backend with the client kept, behind a circuit
+    breaker (settings.CACHES): a Redis that is down or frozen costs one timeout
+    every few seconds, not one per request."""
 
     def __init__(self, server, params):
         super().__init__(server, params)
-        self._class = _ReusedClient
+        self._class = _GuardedClient
 
 
 def schedule(function):
@@ -399,6 +471,8 @@ class PageCacheMiddleware:
         except Exception:  # noqa: BLE001 (the cache is optional: fail open)
             logger.warning("Page cache unavailable; serving %s uncached.", request.path)
             local_pages.forget()
+            return self.get_response(request)
+        if shared and breaker.is_open():
             return self.get_response(request)
         if cached is not None:
             cached["X-Cache"] = "hit"

@@ -18,8 +18,9 @@ def _empty_cache(settings):
     turns the page cache on, test_appeal_memo.py the memo."""
     from django.core.cache import cache
 
-    from newsroom.cache import local_pages
+    from newsroom.cache import breaker, local_pages
 
+    breaker.open_until = float("-inf")
     settings.PAGE_CACHE_SECONDS = 0
     settings.WORKER_MEMO_SECONDS = 0
     cache.clear()

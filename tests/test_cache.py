@@ -366,3 +366,37 @@ def test_a_copy_of_the_noting_query_is_an_ordinary_one(rf):
     copied["c"] = "3"
     assert copied.get("c") == "3"
     assert query.read == ALL  # copying reads everything
+
+
+@pytest.fixture
+def frozen_redis():
+    """A server that takes connections and never answers, as a Redis stopped
+    with SIGSTOP does."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+
+
+@pytest.mark.django_db
+def test_a_frozen_redis_costs_one_timeout_then_is_skipped(
+    client, settings, frozen_redis
+):
+    from newsroom.cache import breaker
+
+    ArticleFactory(headline="Still here")
+    settings.CACHES = {"default": {**REDIS_CACHE["default"], "LOCATION": frozen_redis}}
+    client.get("/")  # pays the timeout, and opens the breaker
+
+    started = time.monotonic()
+    for _ in range(10):
+        response = client.get("/")
+        assert response.status_code == 200
+        assert "Still here" in response.content.decode()
+    assert time.monotonic() - started < 0.25 * 10 / 2  # no timeout was waited out
+    assert breaker.is_open()
+    breaker.open_until = float("-inf")  # seconds later: one request tries again
+    started = time.monotonic()
+    client.get("/")
+    assert time.monotonic() - started >= 0.2
