@@ -41,6 +41,11 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 RENDITION_WIDTHS = (480, 800, 1200, 1600)
+# The kept original's longest side: twice the widest rendition, for screens of
+# double density. A 40-megapixel photo is decoded straight at a fraction of its
+# size (JPEG's draft mode) and never held, re-encoded or resized whole: that took
+# 15-20 s and ~330 MiB, while a worker could do nothing else.
+MAX_STORED_EDGE = 3200
 
 # Format found in the upload -> format we write. GIFs become a still PNG of
 # their first frame; "MPO" is how Pillow names the multi-picture JPEGs many
@@ -102,7 +107,17 @@ def process_upload(uploaded):
     image = _open(data)
     output_format = _OUTPUT_FORMATS[image.format]
     try:
+        if image.format in ("JPEG", "MPO"):
+            # Decodes at 1/2, 1/4 or 1/8 scale, at least MAX_STORED_EDGE wide.
+            image.draft(image.mode, (MAX_STORED_EDGE, MAX_STORED_EDGE))
         image.load()
+        if max(image.size) > MAX_STORED_EDGE:
+            factor = max(image.size) // MAX_STORED_EDGE
+            if factor > 1:
+                image = image.reduce(factor)  # cheap box reduction first
+            image.thumbnail(
+                (MAX_STORED_EDGE, MAX_STORED_EDGE), Image.Resampling.LANCZOS
+            )
         image = ImageOps.exif_transpose(image)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise _too_many_pixels() from e
