@@ -27,6 +27,7 @@ message an editor can act on, and one of these codes: ``too_large``,
 
 import re
 import struct
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import PurePosixPath
 from uuid import uuid4
@@ -34,6 +35,7 @@ from uuid import uuid4
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import connection
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
@@ -74,6 +76,40 @@ _SVG_ELEMENT = re.compile(rb"<svg[\s/>]", re.IGNORECASE)
 # What Pillow raises on truncated or malformed data.
 _DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error)
 _SRGB = ImageCms.createProfile("sRGB")
+
+
+# Uploads one person may have in progress at once, across all workers: each can
+# take a worker for a second or more, and four at once would take them all.
+MAX_UPLOADS_AT_ONCE = 2
+# The first key of the PostgreSQL advisory locks that count them.
+_UPLOAD_LOCKS = 0x1A6E
+
+
+class TooManyUploads(Exception):
+    pass
+
+
+@contextmanager
+def upload_slot(user):
+    """One of the MAX_UPLOADS_AT_ONCE places `user` may upload through, held in
+    PostgreSQL (an advisory lock, let go at the end, or if the process dies);
+    TooManyUploads when they are all taken."""
+    if user is None or user.pk is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        for slot in range(MAX_UPLOADS_AT_ONCE):
+            key = (user.pk * MAX_UPLOADS_AT_ONCE + slot) % 2**31
+            cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_UPLOAD_LOCKS, key])
+            if cursor.fetchone()[0]:
+                break
+        else:
+            raise TooManyUploads
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_UPLOAD_LOCKS, key])
 
 
 def process_upload(uploaded):

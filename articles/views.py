@@ -31,7 +31,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
 from . import pagination, parts, search, share_images, structured_data
-from .images import make_renditions, process_upload
+from .images import TooManyUploads, make_renditions, process_upload, upload_slot
 from .models import (
     UPDATES_ON_PAGE,
     Article,
@@ -286,13 +286,19 @@ def editor_image_upload(request):
     if upload is None:
         return JsonResponse({"error": {"message": _("No file was sent.")}}, status=400)
     try:
-        processed = process_upload(upload)
+        with upload_slot(request.user):
+            processed = process_upload(upload)
+            name = default_storage.save(f"images/editor/{processed.name}", processed)
+            renditions = make_renditions(name, default_storage)
     except ValidationError as error:
         return JsonResponse(
             {"error": {"message": " ".join(error.messages)}}, status=400
         )
-    name = default_storage.save(f"images/editor/{processed.name}", processed)
-    renditions = make_renditions(name, default_storage)
+    except TooManyUploads:
+        message = _(
+            "Two of your images are still uploading: wait for them, then try again."
+        )
+        return JsonResponse({"error": {"message": message}}, status=429)
     fitting = [r for r in renditions if r["width"] <= 1200] or renditions
     # CKEditor's upload adapter writes the numbered ones as the image's srcset, so
     # a phone downloads the 480-pixel copy, not the 1200. JPEG or PNG, not WebP:

@@ -557,3 +557,45 @@ def test_a_large_png_is_kept_within_the_budget_too():
     content = process_upload(upload(buffer.getvalue(), "wide.png"))
 
     assert (content.width, content.height) == (3200, 500)
+
+
+@pytest.mark.django_db
+def test_one_person_uploads_at_most_two_images_at_once(client, settings):
+    import psycopg2
+    from django.db import connection
+    from django.urls import reverse
+
+    from articles.images import _UPLOAD_LOCKS, MAX_UPLOADS_AT_ONCE
+    from tests.factories import UserFactory
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    editor = UserFactory(role="Editor")
+    client.force_login(editor)
+    db = connection.settings_dict
+    # Two uploads of theirs in progress elsewhere (another worker's session).
+    other = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
+    )
+    cursor = other.cursor()
+    keys = [editor.pk * MAX_UPLOADS_AT_ONCE + slot for slot in range(2)]
+    for key in keys:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_UPLOAD_LOCKS, key])
+
+    def send():
+        buffer = BytesIO()
+        Image.new("RGB", (64, 48), "teal").save(buffer, "JPEG")
+        return client.post(
+            reverse("articles:editor-image-upload"),
+            {"upload": upload(buffer.getvalue(), "photo.jpg")},
+        )
+
+    try:
+        refused = send()
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_UPLOAD_LOCKS, keys[0]])
+        accepted = send()
+    finally:
+        other.close()
+
+    assert refused.status_code == 429
+    assert "still uploading" in refused.json()["error"]["message"]
+    assert accepted.status_code == 200
