@@ -189,6 +189,14 @@ def test_nobody_signs_up(client):
     assert "closed" in response.content.decode().lower()
 
 
+def test_the_sign_in_page_sends_nobody_to_sign_up(client):
+    page = client.get(reverse("account_login")).content.decode()
+
+    assert reverse("account_signup") not in page
+    assert "sign up" not in page.lower()
+    assert "Accounts are made by the newsroom" in page
+
+
 def test_staff_list_and_end_their_sessions(client):
     UserFactory(username="maya", role="Writer")
     sign_in(client, "maya", PASSWORD)
