@@ -267,8 +267,8 @@ def _clean(html, attribute_filter):
     )
 
 
-class _Tags(HTMLParser):
-    """Every start and end tag of nh3's output, as (start, end, tag, is_end)."""
+class _OffsetParser(HTMLParser):
+    """An HTML parser that knows where in its text each tag starts (here())."""
 
     def __init__(self, html):
         super().__init__(convert_charrefs=False)
@@ -277,13 +277,20 @@ class _Tags(HTMLParser):
         for index, char in enumerate(html):
             if char == "\n":
                 self.line_starts.append(index + 1)
-        self.tags = []
-        self.feed(html)
-        self.close()
 
     def here(self):
         line, column = self.getpos()
         return self.line_starts[line - 1] + column
+
+
+class _Tags(_OffsetParser):
+    """Every start and end tag of nh3's output, as (start, end, tag, is_end)."""
+
+    def __init__(self, html):
+        super().__init__(html)
+        self.tags = []
+        self.feed(html)
+        self.close()
 
     def handle_starttag(self, tag, attrs):
         start = self.here()
@@ -476,24 +483,15 @@ def removed_markup_message(label, html):
 VOID_TAGS = frozenset({"br", "hr", "img", "wbr", "col", "source"})
 
 
-class _TopLevelBlocks(HTMLParser):
+class _TopLevelBlocks(_OffsetParser):
     """Finds where each top-level element of sanitized HTML ends."""
 
     def __init__(self, html):
-        super().__init__(convert_charrefs=False)
-        self.html = html
-        self.line_starts = [0]
-        for index, char in enumerate(html):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        super().__init__(html)
         self.depth = 0
         self.blocks = []  # (tag, offset just past its end)
         self.feed(html)
         self.close()
-
-    def here(self):
-        line, column = self.getpos()
-        return self.line_starts[line - 1] + column
 
     def handle_starttag(self, tag, attrs):
         if tag in VOID_TAGS:
@@ -550,25 +548,16 @@ def insert_after_paragraphs(html, insertions, ends=None):
 # Copies for other sites (republishing) ------------------------------------------
 
 
-class _ImageSpans(HTMLParser):
+class _ImageSpans(_OffsetParser):
     """Where the images are in sanitized HTML: each CKEditor image figure (the
     picture with its caption) and each <img> outside one, as (start, end) offsets."""
 
     def __init__(self, html):
-        super().__init__(convert_charrefs=False)
-        self.html = html
-        self.line_starts = [0]
-        for index, char in enumerate(html):
-            if char == "\n":
-                self.line_starts.append(index + 1)
+        super().__init__(html)
         self.figures = []  # open <figure>s: (start offset, is an image figure)
         self.spans = []
         self.feed(html)
         self.close()
-
-    def here(self):
-        line, column = self.getpos()
-        return self.line_starts[line - 1] + column
 
     def in_image_figure(self):
         return any(is_image for _start, is_image in self.figures)
