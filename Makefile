@@ -73,7 +73,7 @@ node_modules/.package-lock.json: package.json package-lock.json
 # CKEditor 5's browser build, from the ckeditor5 npm package pinned in package-lock.json,
 # copied into static/vendor/ckeditor5/<version>/, where it is committed so that `make run`
 # and the production image need no Node.js. After changing the pin: run this, then set
-# articles.fields.CKEDITOR_VERSION (a test checks both).
+# richtext.widgets.CKEDITOR_VERSION (a test checks both).
 vendor-ckeditor: $(BIN)/.runtime-installed
 	npm ci --no-audit --no-fund
 	$(BIN)/python manage.py vendor_ckeditor

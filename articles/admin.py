@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from newsroom.admin import RefuseStaleSavesMixin
+from richtext.fields import RichTextFormField
+from richtext.removed import removed_markup_message
+from richtext.templatetags.richtext import rich_text
 
 from . import revisions
-from .fields import RichTextFormField
 from .images import process_upload
 from .models import (
     NOTE_LENGTH,
@@ -44,8 +46,6 @@ from .models import (
     WorkflowError,
     format_local,
 )
-from .richtext import removed_markup_message
-from .templatetags.articles import rich_text
 from .views import preview_link_for
 
 

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.translation import gettext_lazy as _
 
+from richtext.republish import absolute_links
+
 from .models import Article, Author, Correction, Section, Tag, absolute_url
-from .richtext import absolute_links
 from .structured_data import date_modified
 
 # Stories per feed: about two days of news for a small newsroom.

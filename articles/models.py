@@ -21,11 +21,13 @@ from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from newsroom.memo import memo
+from richtext.fields import RichTextField
+from richtext.paragraphs import paragraph_ends
+from richtext.plain import plain_text
+from richtext.sanitize import sanitize
 
 from . import search, share_images
-from .fields import RichTextField
 from .images import make_renditions
-from .richtext import plain_text, sanitize
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
 ALT_ATTR = re.compile(r"""\balt\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
@@ -804,8 +806,6 @@ class Article(models.Model):
         story instead. Paragraphs are counted as placement counts them (top-level
         <p>s, not those inside lists, tables or quotes)."""
         from django.apps import apps
-
-        from .richtext import paragraph_ends, sanitize
 
         count = len(paragraph_ends(sanitize(self.body)))
         warnings = []

@@ -37,11 +37,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from newsroom.memo import KeptByContent
+from richtext.paragraphs import insert_after_paragraphs, paragraph_ends
+from richtext.sanitize import sanitize
 
 from . import structured_data
 from .images import responsive_body_images
 from .models import Article, Correction, Update
-from .richtext import insert_after_paragraphs, paragraph_ends, sanitize
 
 PART = re.compile(r"<!--part:(\w+)-->")
 CARD_TEMPLATE = "articles/includes/_card_parts.html"
@@ -61,6 +62,7 @@ def _code_digest():
         *sorted((settings.BASE_DIR / "templates" / "articles").rglob("*.html")),
         *sorted(app.glob("*.py")),
         *sorted((app / "templatetags").glob("*.py")),
+        *sorted((settings.BASE_DIR / "richtext").rglob("*.py")),
     ]
     for path in sources:
         digest.update(str(path.relative_to(settings.BASE_DIR)).encode())

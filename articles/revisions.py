@@ -11,8 +11,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from reversion.models import Version
 
+from richtext.plain import plain_text
+
 from .models import Article, Author, Byline, PullQuote, Quote
-from .richtext import plain_text
 
 COMPARED_FIELDS = [
     "headline",

@@ -16,8 +16,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.translation import get_language
 
+from richtext.plain import plain_text
+
 from .models import absolute_url
-from .richtext import plain_text
 
 # Google shows at most this many characters of a headline.
 HEADLINE_LENGTH = 110

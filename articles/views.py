@@ -30,6 +30,8 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from django.views.generic import DetailView, ListView, TemplateView
 from django.views.generic.detail import SingleObjectMixin
 
+from richtext.republish import for_republishing
+
 from . import pagination, parts, search, share_images, structured_data
 from .images import TooManyUploads, make_renditions, process_upload, upload_slot
 from .models import (
@@ -45,7 +47,6 @@ from .models import (
     Tag,
     absolute_url,
 )
-from .richtext import for_republishing
 
 PREVIEW_SALT = "articles.preview"
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "newsroom.apps.NewsroomConfig",
+    "richtext",
     "articles",
     "donations",
 ]
@@ -360,10 +361,10 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
-# Rich text: CKEditor 5 (articles.fields.RichTextEditor, static/js/editor.js) with a
+# Rich text: CKEditor 5 (richtext.widgets.RichTextEditor, static/js/editor.js) with a
 # newsroom toolbar. Only the plugins named here are loaded: none that lets an editor
 # write raw HTML, embed third-party media or add inline styles. Whatever the editor
-# sends is sanitized again by articles.richtext on save and on render.
+# sends is sanitized again by richtext.sanitize on save and on render.
 CKEDITOR_5_CONFIGS = {
     "default": {
         "plugins": [

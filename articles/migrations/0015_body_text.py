@@ -1,4 +1,4 @@
-"""Each article keeps its body as plain text (articles.richtext.plain_text), and the
+"""Each article keeps its body as plain text (richtext.plain.plain_text), and the
 search document and snippets read that instead of turning every tag into a space in
 SQL: search now sees the same words as the structured data and feeds ("foo<em>bar</em>"
 is one word, "&amp;" is "&")."""
@@ -11,7 +11,8 @@ BATCH = 500
 
 
 def fill_body_text(apps, schema_editor):
-    from articles.richtext import plain_text, sanitize
+    from richtext.plain import plain_text
+    from richtext.sanitize import sanitize
     from articles.search import search_config
 
     Article = apps.get_model("articles", "Article")

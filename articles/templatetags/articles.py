@@ -10,23 +10,9 @@ from django.utils.translation import get_language
 
 from articles import parts, search, structured_data
 from articles.models import Section, absolute_url
-from articles.richtext import sanitize
 from newsroom.memo import memo
 
 register = template.Library()
-
-
-@register.filter
-def rich_text(value):
-    """
-    Sanitize stored rich text again as it is rendered, and mark it safe.
-
-    Fields are sanitized on save already; this also covers rows written before a rule
-    tightened or by a raw SQL import. Use it for every rich-text field, never |safe.
-    """
-    if not value:
-        return ""
-    return mark_safe(sanitize(str(value)))  # noqa: S308 (sanitized on the line itself)
 
 
 @register.simple_tag

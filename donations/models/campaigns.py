@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.fields import RichTextField
+from richtext.fields import RichTextField
 
 from ..money import Currency, format_money
 from .gifts import Donation

@@ -6,7 +6,7 @@ from django.db.models import Case, OuterRef, Subquery, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from articles.fields import RichTextField
+from richtext.fields import RichTextField
 
 from .appeals import Appeal
 from .gifts import Donation

@@ -1,12 +1,12 @@
 /*
- * CKEditor 5 for every rich-text field (articles.fields.RichTextEditor).
+ * CKEditor 5 for every rich-text field (richtext.widgets.RichTextEditor).
  *
  * The editor is the official browser build, vendored under static/vendor/ckeditor5/
  * and loaded before this file as the CKEDITOR global. Each <textarea
  * class="rich-text-editor"> carries its configuration as JSON in
  * data-editor-config (from settings.CKEDITOR_5_CONFIGS): the plugins by name, the
  * toolbar, the image upload address, and what General HTML Support may keep (the
- * sanitizer's allowlist, articles.richtext). No inline script: the admin's CSP
+ * sanitizer's allowlist, richtext.sanitize). No inline script: the admin's CSP
  * allows scripts from the site only.
  */
 (function () {

@@ -72,7 +72,7 @@ def test_load_demo_looks_like_a_real_newsroom(client):
     from django.urls import reverse
 
     from articles.models import Section, Update
-    from articles.richtext import paragraph_ends
+    from richtext.paragraphs import paragraph_ends
 
     call_command("load_demo", verbosity=0)
     bodies = list(Article.objects.values_list("body", flat=True))

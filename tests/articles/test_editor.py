@@ -1,5 +1,5 @@
 """The rich-text editor: CKEditor 5 from the pinned npm package, vendored under
-static/vendor/, behind our own widget (articles.fields.RichTextEditor)."""
+static/vendor/, behind our own widget (richtext.widgets.RichTextEditor)."""
 
 import json
 import re
@@ -10,21 +10,16 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.utils import translation
 
-from articles import richtext
-from articles.fields import (
-    CKEDITOR_STATIC,
-    CKEDITOR_VERSION,
-    RichTextEditor,
-    RichTextField,
-    RichTextFormField,
-)
-from articles.management.commands.vendor_ckeditor import (
+from articles.models import Article
+from donations.models import Campaign
+from richtext.fields import RichTextField, RichTextFormField
+from richtext.management.commands.vendor_ckeditor import (
     PACKAGE_DIR,
     VENDOR_DIR,
     vendored_files,
 )
-from articles.models import Article
-from donations.models import Campaign
+from richtext.sanitize import ALLOWED_TAGS
+from richtext.widgets import CKEDITOR_STATIC, CKEDITOR_VERSION, RichTextEditor
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -108,7 +103,7 @@ def test_the_vendor_command_copies_the_package_build(tmp_path, monkeypatch):
 def test_no_code_or_migration_imports_the_old_django_ckeditor_5():
     sources = [
         path
-        for folder in ("articles", "donations", "newsroom")
+        for folder in ("articles", "donations", "newsroom", "richtext")
         for path in (BASE_DIR / folder).rglob("*.py")
     ]
     assert sources
@@ -118,10 +113,15 @@ def test_no_code_or_migration_imports_the_old_django_ckeditor_5():
     assert "django-ckeditor-5" not in requirements
 
 
-def test_the_rich_text_field_keeps_the_path_old_migrations_name():
+def test_the_rich_text_field_deconstructs_to_the_path_migrations_name():
     field = Article._meta.get_field("body")
     name, path, args, kwargs = field.deconstruct()
-    assert path == "articles.fields.RichTextField"
+    assert path == "richtext.fields.RichTextField"
+    for migration in (
+        BASE_DIR / "articles/migrations/0002_editorial_core.py",
+        BASE_DIR / "donations/migrations/0001_initial.py",
+    ):
+        assert "richtext.fields.RichTextField(" in migration.read_text()
     assert kwargs == {"blank": True, "verbose_name": "body"}
     assert field.get_internal_type() == "TextField"
 
@@ -155,7 +155,7 @@ def test_the_editor_configuration_carries_the_upload_address_and_allowlist():
     config = widget.editor_config()
     assert config["uploadUrl"] == "/editor/images/"
     assert config["language"] == "en"
-    assert set(config["htmlSupport"]["elements"]) == richtext.ALLOWED_TAGS
+    assert set(config["htmlSupport"]["elements"]) == ALLOWED_TAGS
     assert "script" not in config["htmlSupport"]["elements"]
     for forbidden in ("SourceEditing", "HtmlEmbed", "MediaEmbed", "Style", "Font"):
         assert forbidden not in config["plugins"]

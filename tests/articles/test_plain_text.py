@@ -1,4 +1,4 @@
-"""One plain-text rule for rich text (articles.richtext.plain_text), and every place
+"""One plain-text rule for rich text (richtext.plain.plain_text), and every place
 that shows rich text as text: structured data, feeds, titles of updates without a
 headline, word counts, meta descriptions, the admin and the search document."""
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from articles import search, structured_data
 from articles.models import Article
-from articles.richtext import plain_text
+from richtext.plain import plain_text
 from tests.factories import (
     ArticleFactory,
     CorrectionFactory,

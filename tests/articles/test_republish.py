@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, Licence, RepublishCount, RepublishPartner
-from articles.richtext import for_republishing, without_images
 from articles.views import PIXEL
+from richtext.republish import for_republishing, without_images
 from tests.factories import (
     ArticleFactory,
     AuthorFactory,

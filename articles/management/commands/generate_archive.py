@@ -26,7 +26,7 @@ from articles.models import (
     Tag,
     Update,
 )
-from articles.richtext import plain_text
+from richtext.plain import plain_text
 
 PREFIX = "archive-"
 

@@ -5,14 +5,13 @@ import pytest
 from django.template import Context, Template
 from django.utils.safestring import mark_safe
 
-from articles.fields import RichTextField
-from articles.richtext import (
+from richtext.fields import RichTextField
+from richtext.paragraphs import insert_after_paragraphs, paragraph_ends
+from richtext.removed import removed_markup
+from richtext.sanitize import (
     ALLOWED_TAGS,
     ALLOWED_URL_SCHEMES,
     NEVER_ALLOWED_TAGS,
-    insert_after_paragraphs,
-    paragraph_ends,
-    removed_markup,
     sanitize,
 )
 
@@ -370,7 +369,7 @@ def test_rich_text_field_deconstructs_to_its_own_path_with_config_name():
     field = RichTextField("body", blank=True, config_name="corrections")
     field.set_attributes_from_name("body")
     _name, path, args, kwargs = field.deconstruct()
-    assert path == "articles.fields.RichTextField"
+    assert path == "richtext.fields.RichTextField"
     assert kwargs["config_name"] == "corrections"
     assert RichTextField(*args, **kwargs).config_name == "corrections"
 
@@ -382,7 +381,7 @@ def test_rich_text_field_leaves_default_config_name_out_of_migrations():
 
 
 def render_rich_text(body):
-    return Template("{% load articles %}{{ body|rich_text }}").render(
+    return Template("{% load richtext %}{{ body|rich_text }}").render(
         Context({"body": body})
     )
 

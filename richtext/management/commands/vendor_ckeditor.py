@@ -5,7 +5,7 @@ The editor comes from the official ``ckeditor5`` npm package, pinned in
 package-lock.json. Its ready-made browser build is committed under
 ``static/vendor/ckeditor5/<version>/`` so that ``make run`` and the production image
 need no Node.js: run ``make vendor-ckeditor`` after changing the pin, then set
-``articles.fields.CKEDITOR_VERSION``. A test checks that the committed copy is exactly
+``richtext.widgets.CKEDITOR_VERSION``. A test checks that the committed copy is exactly
 what the pinned package holds.
 """
 
