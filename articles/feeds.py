@@ -64,13 +64,20 @@ class AtomWithContent(Atom1Feed):
 class SiteFeed(Feed):
     """The base of every feed: each link in it is on SITE_URL, whichever host name
     the request used. Django's Feed puts the request's host in front of a relative
-    link, so `link()` and `item_link()` return absolute_url()s, and the feed's own
-    address is set here."""
+    link, so `item_link()` here and every feed's `link()` return absolute_url()s,
+    and the feed's own address is set here."""
 
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
         feed.feed["feed_url"] = absolute_url(request.path)
         return feed
+
+    def item_link(self, item):
+        return absolute_url(item.get_absolute_url())
+
+    def item_body(self, item):
+        """The item's rich text with every link absolute, for elsewhere."""
+        return absolute_links(item.body, self.item_link(item))
 
 
 class StoryFeed(SiteFeed):
@@ -115,9 +122,6 @@ class StoryFeed(SiteFeed):
         # Readers take descriptions (Atom: summary type="html") as HTML.
         return html_text(article.description())
 
-    def item_link(self, article):
-        return absolute_url(article.get_absolute_url())
-
     def item_guid(self, article):
         # Stays the same when the slug or the date in the address changes.
         host = absolute_url("/").split("/")[2].split(":")[0]
@@ -140,13 +144,12 @@ class StoryFeed(SiteFeed):
         return article.get_licence_display()
 
     def item_extra_kwargs(self, article):
-        url = absolute_url(article.get_absolute_url())
         content = render_to_string(
             "articles/includes/_feed_content.html",
             {
                 "article": article,
-                "url": url,
-                "body": absolute_links(article.body, url),
+                "url": self.item_link(article),
+                "body": self.item_body(article),
                 "SITE_NAME": settings.SITE_NAME,
             },
         )
@@ -275,10 +278,7 @@ class StoryUpdatesFeed(SiteFeed):
         return update.title()
 
     def item_description(self, update):
-        return absolute_links(update.body, absolute_url(update.get_absolute_url()))
-
-    def item_link(self, update):
-        return absolute_url(update.get_absolute_url())
+        return self.item_body(update)
 
     def item_pubdate(self, update):
         return update.published_at
@@ -308,12 +308,7 @@ class CorrectionsFeed(SiteFeed):
         return f"{correction.get_kind_display()}: {correction.article.headline}"
 
     def item_description(self, correction):
-        return absolute_links(
-            correction.body, absolute_url(correction.get_absolute_url())
-        )
-
-    def item_link(self, correction):
-        return absolute_url(correction.get_absolute_url())
+        return self.item_body(correction)
 
     def item_pubdate(self, correction):
         return correction.published_at
