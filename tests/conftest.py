@@ -4,6 +4,43 @@ import shutil
 
 import pytest
 
+# The Redis database the tests that need a real Redis use (tests/test_cache.py,
+# tests/test_topology.py), unless TEST_REDIS_URL names one. Two test runs on one
+# machine (two checkouts, or CI beside a developer) must not share it: the page
+# cache tests count keys and the topology test empties its database at the end. So
+# each run claims a free database from 15 down to 8 with a key in database 0 that
+# names its process and expires on its own if the run dies without releasing it.
+REDIS_DATABASES = range(15, 7, -1)
+REDIS_CLAIM_SECONDS = 3 * 3600
+
+
+def _claim_redis_database():
+    if os.environ.get("TEST_REDIS_URL"):
+        return None
+    try:
+        import redis
+
+        server = redis.Redis(host="127.0.0.1", port=6379, socket_timeout=0.5)
+        for number in REDIS_DATABASES:
+            key = f"newsroom-tests:db{number}"
+            if server.set(key, os.getpid(), nx=True, ex=REDIS_CLAIM_SECONDS):
+                os.environ["TEST_REDIS_URL"] = f"redis://127.0.0.1:6379/{number}"
+                return server, key
+    except Exception:  # no Redis here: the tests that need it are skipped
+        return None
+    return None
+
+
+_redis_claim = _claim_redis_database()
+
+
+def pytest_unconfigure(config):
+    if _redis_claim:
+        server, key = _redis_claim
+        with contextlib.suppress(Exception):
+            if server.get(key) == str(os.getpid()).encode():
+                server.delete(key)
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):

@@ -5,6 +5,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import timedelta
@@ -368,15 +369,58 @@ def test_a_copy_of_the_noting_query_is_an_ordinary_one(rf):
     assert query.read == ALL  # copying reads everything
 
 
+class FrozenRedis:
+    """A server that takes connections and reads commands but never answers, as a
+    Redis stopped with SIGSTOP does; it counts the bytes it was sent, so a test sees
+    whether a request tried Redis at all (not how long it took: the machine may be
+    busy)."""
+
+    def __init__(self):
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(64)
+        self.url = f"redis://127.0.0.1:{self.server.getsockname()[1]}/0"
+        self.received = 0
+        self.connections = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            self.connections.append(client)
+            threading.Thread(target=self._read, args=(client,), daemon=True).start()
+
+    def _read(self, client):
+        while True:
+            try:
+                data = client.recv(65536)
+            except OSError:
+                return
+            if not data:
+                return
+            self.received += len(data)
+
+    def tried_since(self, received):
+        # The command a request sent may still be on its way to our reader thread.
+        deadline = time.monotonic() + 2
+        while self.received == received and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self.received > received
+
+    def close(self):
+        self.server.close()
+        for client in self.connections:
+            client.close()
+
+
 @pytest.fixture
 def frozen_redis():
-    """A server that takes connections and never answers, as a Redis stopped
-    with SIGSTOP does."""
-    server = socket.socket()
-    server.bind(("127.0.0.1", 0))
-    server.listen(64)
-    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
-    server.close()
+    frozen = FrozenRedis()
+    yield frozen
+    frozen.close()
 
 
 @pytest.mark.django_db
@@ -386,17 +430,23 @@ def test_a_frozen_redis_costs_one_timeout_then_is_skipped(
     from newsroom.cache import breaker
 
     ArticleFactory(headline="Still here")
-    settings.CACHES = {"default": {**REDIS_CACHE["default"], "LOCATION": frozen_redis}}
+    settings.CACHES = {
+        "default": {**REDIS_CACHE["default"], "LOCATION": frozen_redis.url}
+    }
     client.get("/")  # pays the timeout, and opens the breaker
+    assert frozen_redis.tried_since(0)
+    assert breaker.is_open()
 
-    started = time.monotonic()
+    before = frozen_redis.received
     for _ in range(10):
         response = client.get("/")
         assert response.status_code == 200
         assert "Still here" in response.content.decode()
-    assert time.monotonic() - started < 0.25 * 10 / 2  # no timeout was waited out
+    time.sleep(0.2)  # anything sent would have arrived by now
+    assert frozen_redis.received == before  # Redis was not asked: no timeout waited out
     assert breaker.is_open()
+
     breaker.open_until = float("-inf")  # seconds later: one request tries again
-    started = time.monotonic()
     client.get("/")
-    assert time.monotonic() - started >= 0.2
+    assert frozen_redis.tried_since(before)
+    assert breaker.is_open()
