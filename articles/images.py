@@ -48,6 +48,10 @@ RENDITION_WIDTHS = (480, 800, 1200, 1600)
 # size (JPEG's draft mode) and never held, re-encoded or resized whole: that took
 # 15-20 s and ~330 MiB, while a worker could do nothing else.
 MAX_STORED_EDGE = 3200
+# The widest rendition given as the one picture where there is room for only one:
+# a page's plain <img src>, structured data, the editor's default. srcset offers
+# the others.
+SHOWN_WIDTH = 1200
 
 # Format found in the upload -> format we write. GIFs become a still PNG of
 # their first frame; "MPO" is how Pillow names the multi-picture JPEGs many
@@ -176,6 +180,14 @@ def process_upload(uploaded):
     content.width, content.height = image.size
     content.image_format = output_format
     return content
+
+
+def shown_rendition(renditions):
+    """The largest of `renditions` (make_renditions' list, sorted by width) up to
+    SHOWN_WIDTH pixels wide, or the last when every one is wider; None when there
+    are none."""
+    fitting = [r for r in renditions if r["width"] <= SHOWN_WIDTH] or renditions
+    return fitting[-1] if fitting else None
 
 
 def make_renditions(name, storage=None):

@@ -18,6 +18,7 @@ from django.utils.translation import get_language
 
 from richtext.plain import plain_text
 
+from .images import shown_rendition
 from .models import absolute_url
 
 # Google shows at most this many characters of a headline.
@@ -46,31 +47,27 @@ def publisher():
     }
 
 
-def person(author):
-    data = {
-        "@type": "Person",
-        "name": author.name,
-        "url": absolute_url(author.get_absolute_url()),
-    }
-    if author.title:
-        data["jobTitle"] = author.title
+def person(someone, job_title=None):
+    """An author or a speaker as a Person, named by their page. `job_title` when it
+    is not their title now (a quote keeps the one the speaker had then)."""
+    url = absolute_url(someone.get_absolute_url())
+    data = {"@type": "Person", "@id": url, "name": someone.name, "url": url}
+    title = someone.title if job_title is None else job_title
+    if title:
+        data["jobTitle"] = title
     return data
 
 
 def image_object(image):
-    """An Image as ImageObject, at its largest web rendition (or the original)."""
-    url = image.fallback_url() if image.renditions else image.file.url
+    """An Image as ImageObject, at the size pages show it (or the original)."""
+    shown = shown_rendition(image.renditions)
+    url = image.fallback_url() if shown else image.file.url
     data = {"@type": "ImageObject", "url": absolute_url(url)}
     if image.width and image.height:
         data["width"], data["height"] = image.width, image.height
-        largest = max(
-            (r for r in image.renditions if r["width"] <= 1200),
-            key=lambda r: r["width"],
-            default=None,
-        )
-        if largest and largest["width"] < image.width:
-            data["width"] = largest["width"]
-            data["height"] = round(image.height * largest["width"] / image.width)
+        if shown and shown["width"] < image.width:
+            data["width"] = shown["width"]
+            data["height"] = round(image.height * shown["width"] / image.width)
     if image.caption:
         data["caption"] = image.caption
     if image.credit:

@@ -599,3 +599,19 @@ def test_one_person_uploads_at_most_two_images_at_once(client, settings):
     assert refused.status_code == 429
     assert "still uploading" in refused.json()["error"]["message"]
     assert accepted.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "widths, shown",
+    [
+        ((480, 800, 1200, 1600), 1200),
+        ((480, 800), 800),
+        ((300,), 300),
+        ((1600,), 1600),
+        ((), None),
+    ],
+)
+def test_the_shown_rendition_is_the_largest_up_to_1200_pixels(widths, shown):
+    renditions = [{"width": width, "fallback": f"{width}.jpg"} for width in widths]
+    rendition = images.shown_rendition(renditions)
+    assert (rendition and rendition["width"]) == shown

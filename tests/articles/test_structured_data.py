@@ -60,11 +60,17 @@ def test_article_page_has_news_article_json_ld(client, story):
     assert data["author"] == [
         {
             "@type": "Person",
+            "@id": f"{SITE}/author/ana/",
             "name": "Ana Ruiz",
             "url": f"{SITE}/author/ana/",
             "jobTitle": "City reporter",
         },
-        {"@type": "Person", "name": "Ben Cole", "url": f"{SITE}/author/ben/"},
+        {
+            "@type": "Person",
+            "@id": f"{SITE}/author/ben/",
+            "name": "Ben Cole",
+            "url": f"{SITE}/author/ben/",
+        },
     ]
     publisher = data["publisher"]
     assert publisher["@type"] == "NewsMediaOrganization"
