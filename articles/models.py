@@ -1,5 +1,6 @@
 import functools
 import re
+from itertools import chain
 
 import reversion
 from django.conf import settings
@@ -26,7 +27,7 @@ from richtext.paragraphs import paragraph_ends
 from richtext.plain import plain_text
 from richtext.sanitize import sanitize
 
-from . import search, share_images
+from . import hooks, search, share_images
 from .images import make_renditions
 
 IMG_TAG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
@@ -801,44 +802,32 @@ class Article(models.Model):
         )
 
     def placements_past_the_end(self):
-        """Warnings for the editor: pull quotes and running inline appeals placed
-        after a paragraph this body doesn't have, which readers get at the end of the
-        story instead. Paragraphs are counted as placement counts them (top-level
-        <p>s, not those inside lists, tables or quotes)."""
-        from django.apps import apps
+        """Warnings for the editor: pull quotes, and what other apps place in the
+        body (articles.hooks: inline appeals), placed after a paragraph this body
+        doesn't have, which readers get at the end of the story instead. Paragraphs
+        are counted as placement counts them (top-level <p>s, not those inside
+        lists, tables or quotes)."""
 
         count = len(paragraph_ends(sanitize(self.body)))
-        warnings = []
-        for item in self.pull_quotes.select_related("quote").filter(
-            after_paragraph__gt=count
-        ):
-            warnings.append(
-                _(
-                    "The pull quote “%(quote)s” is placed after paragraph %(n)d, but "
-                    "the body has %(count)d: readers see it at the end."
-                )
-                % {
-                    "quote": Truncator(item.quote.text).chars(60),
-                    "n": item.after_paragraph,
-                    "count": count,
-                }
+        pull_quotes = (
+            (
+                _("pull quote"),
+                Truncator(item.quote.text).chars(60),
+                item.after_paragraph,
             )
-        Appeal = apps.get_model("donations", "Appeal")
-        appeals = (
-            Appeal.objects.running()
-            .for_page({"inline"}, article=self)
-            .filter(paragraph__gt=count)
-            .order_by("paragraph", "pk")
+            for item in self.pull_quotes.select_related("quote").filter(
+                after_paragraph__gt=count
+            )
         )
-        for appeal in appeals:
-            warnings.append(
-                _(
-                    "The inline appeal “%(appeal)s” is placed after paragraph "
-                    "%(n)d, but the body has %(count)d: readers see it at the end."
-                )
-                % {"appeal": appeal.name, "n": appeal.paragraph, "count": count}
+        return [
+            _(
+                "The %(kind)s “%(name)s” is placed after paragraph %(n)d, but the "
+                "body has %(count)d: readers see it at the end."
             )
-        return warnings
+            % {"kind": kind, "name": name, "n": paragraph, "count": count}
+            for kind, name, paragraph in chain(pull_quotes, hooks.body_placements(self))
+            if paragraph > count
+        ]
 
     @property
     def licence_url(self):

@@ -10,6 +10,7 @@ class DonationsConfig(AppConfig):
         from django.db.models import Min, Q
         from django.utils import timezone
 
+        from articles import hooks
         from newsroom import cache
 
         from . import models
@@ -38,3 +39,15 @@ class DonationsConfig(AppConfig):
                 )
                 moments += [found["start"], found["end"]]
             return min(filter(None, moments), default=None)
+
+        def inline_appeals(article):
+            """What readers of `article` get after paragraph N: its running inline
+            appeals (articles.hooks)."""
+            return (
+                models.Appeal.objects.running()
+                .for_page({models.Placement.INLINE}, article=article)
+                .order_by("paragraph", "pk")
+                .values_list("name", "paragraph")
+            )
+
+        hooks.register_body_placements(_("inline appeal"), inline_appeals)
