@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 
 from articles.admin import RichTextWarningsMixin
 from articles.models import Article
-from articles.views import ArticleDetailView, HomeView
+from articles.views import home_preview, story_preview
 from newsroom.admin import RefuseStaleSavesMixin
 
 from . import export, revenue
@@ -304,33 +304,34 @@ class AppealAdmin(RefuseStaleSavesMixin, RichTextWarningsMixin, admin.ModelAdmin
             "form_action": request.path,
         }
         if placement == Placement.HOME:
-            view = HomeView()
-            view.setup(request)
-            context = view.get_context_data()
-            template = "donations/appeal_preview_home.html"
-            article = None
-        else:
-            if article_id is None:
-                self.message_user(
-                    request,
-                    _("Publish an article first: appeals are previewed on one."),
-                    messages.WARNING,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:donations_appeal_change", args=[appeal.pk])
-                )
-            article = Article.objects.for_page().get(pk=article_id)
-            view = ArticleDetailView(object=article)
-            view.setup(request)
-            context = view.story_context(article, loaded=True)
-            template = "donations/appeal_preview.html"
-            notice["reasons"] = appeal.reasons_not_shown_on(article)
-        context["appeal_preview"] = PageAppeals.for_preview(variant, placement, article)
-        context["appeal_preview_notice"] = notice
-        response = TemplateResponse(request, template, context)
-        add_never_cache_headers(response)
-        response["X-Robots-Tag"] = "noindex"
-        return response
+            return home_preview(
+                request,
+                "donations/appeal_preview_home.html",
+                {
+                    "appeal_preview": PageAppeals.for_preview(variant, placement, None),
+                    "appeal_preview_notice": notice,
+                },
+            )
+        if article_id is None:
+            self.message_user(
+                request,
+                _("Publish an article first: appeals are previewed on one."),
+                messages.WARNING,
+            )
+            return HttpResponseRedirect(
+                reverse("admin:donations_appeal_change", args=[appeal.pk])
+            )
+        article = Article.objects.for_page().get(pk=article_id)
+        notice["reasons"] = appeal.reasons_not_shown_on(article)
+        return story_preview(
+            request,
+            article,
+            "donations/appeal_preview.html",
+            {
+                "appeal_preview": PageAppeals.for_preview(variant, placement, article),
+                "appeal_preview_notice": notice,
+            },
+        )
 
 
 @admin.register(AppealSettings)

@@ -15,10 +15,11 @@ from .listing import (
     TagView,
 )
 from .live import CorrectionListView, UpdateArchiveView, updates_since
+from .previews import home_preview, preview, preview_link_for, story_preview
 from .quotes import QuoteDetailView, QuoteListView, SpeakerDetailView, quote_image
 from .republish import PIXEL, RepublishView, republish_pixel
 from .search import SearchView
-from .story import ArticleDetailView, preview, preview_link_for
+from .story import ArticleDetailView
 
 __all__ = [
     "PIXEL",
@@ -41,6 +42,7 @@ __all__ = [
     "TagView",
     "UpdateArchiveView",
     "editor_image_upload",
+    "home_preview",
     "mark_preview",
     "page_not_found",
     "preview",
@@ -48,5 +50,6 @@ __all__ = [
     "previewer",
     "quote_image",
     "republish_pixel",
+    "story_preview",
     "updates_since",
 ]
