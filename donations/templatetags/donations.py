@@ -31,9 +31,13 @@ from donations.slots import PageAppeals
 register = template.Library()
 
 
+# The page's appeals, found by {% appeal_head %} and placed by the slot tags: kept
+# for one render of the page (its blocks share the render context; articles.hooks).
+PAGE_APPEALS = "donations.page_appeals"
+
+
 def page_appeals(context):
-    request = context.get("request")
-    return getattr(request, "newsroom_appeals", None)
+    return context.render_context.get(PAGE_APPEALS)
 
 
 @register.simple_tag(takes_context=True)
@@ -52,7 +56,7 @@ def appeal_head(context, *placements, article=None):
         page = PageAppeals.for_page(placements if request else (), article)
         page.counting = not is_preview(context)
     if request is not None:
-        request.newsroom_appeals = page
+        context.render_context[PAGE_APPEALS] = page
     return format_html(
         "{}\n<script>{}</script>",
         json_script(page.data(), "appeal-data"),
