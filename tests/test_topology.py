@@ -37,8 +37,8 @@ import yaml
 from django.conf import settings
 from django.db import connection
 
+from bench.nginx import NGINX, free_port, running_nginx
 from tests.factories import ArticleFactory
-from tests.test_microcache import NGINX, free_port, running_nginx
 
 ROOT = settings.BASE_DIR
 BIN = Path(sys.executable).parent
