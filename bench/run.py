@@ -1,16 +1,22 @@
 """
 `make bench`: throughput and latency of real pages on a realistic archive.
 
-1. A benchmark database (`newsroom_bench`, beside the development one) is migrated and
-   filled once with `generate_archive` (100,000 articles, 1,000,000 updates).
+1. A benchmark database (`newsroom_bench`, or BENCH_DB, beside the development one)
+   is migrated and filled once with `generate_archive` (100,000 articles, 1,000,000
+   updates).
 2. The site runs under gunicorn with production settings (DEBUG off, hashed static
    files), twice: without the page cache ("uncached") and with it ("cached", Redis
-   when it answers on 127.0.0.1:6379).
-3. wrk loads each page; the same run measures a baseline Django view returning as
-   many bytes from memory (one per page size), and each page is reported as a ratio
-   of its baseline, so results compare across machines.
-4. The table, the SQL queries per page and the workers' memory are printed and
-   written to bench-results/<time>.json.
+   when it answers on 127.0.0.1:6379), and nginx with docker/nginx.conf in front of
+   the cached one.
+3. wrk loads each page in short slices alternating with a baseline Django view
+   returning as many bytes from memory (A B B A A B...), and each page is reported
+   as the median of its paired ratios to the baseline with their spread
+   (bench/stats.py): a machine that slows down or speeds up during the run slows or
+   speeds both alike.
+4. A breaking-news surge: readers over 1,000 pages with a Zipf-like popularity while
+   a developing story gets an update every 10 s (bench/surge.py).
+5. The table, the verdicts, the SQL queries per page and the workers' memory are
+   printed and written to bench-results/<time>.json.
 
 Everything runs on this machine, against 127.0.0.1 only.
 """
@@ -27,25 +33,40 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from statistics import median
 from urllib.parse import quote
 from urllib.request import urlopen
 
+from bench import surge
+from bench.nginx import running_nginx
+from bench.stats import Spread, interleaved, paired_ratios, verdict
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench-results"
-BENCH_DB = "newsroom_bench"
+# Another name keeps a second bench (another checkout, CI) off this one's archive.
+BENCH_DB = os.environ.get("BENCH_DB", "newsroom_bench")
 REDIS = ("127.0.0.1", 6379)
-REDIS_DB = "13"
+REDIS_DB = os.environ.get("BENCH_REDIS_DB", "13")
 
 CACHED = ("article", "developing story", "home", "section p1")
+THROUGH_NGINX = ("article", "developing story", "home")
 TARGETS = {
     # label: (pages, minimum ratio to the baseline's requests/s, for each)
     "cached pages >= 0.8x": ([f"{name} (cached)" for name in CACHED], 0.8),
     "uncached article >= 0.12x": (["article"], 0.12),
     "uncached home >= 0.08x": (["home"], 0.08),
     "uncached section >= 0.08x": (["section p1"], 0.08),
+    "surge throughput >= 0.5x": (["surge"], 0.5),
+}
+LIMITS = {
+    # label: (measurement, its figure, the most it may be, digits and unit shown)
+    "search p50 < 50 ms (1 client)": ("search (1 client)", "p50_ms", 50, 1, " ms"),
+    "deep page <= 2x page 1 latency": ("section deep / p1 latency", "ratio", 2, 2, "x"),
+    "surge p99 < 250 ms": ("surge", "p99_ms", 250, 0, " ms"),
 }
 
 
@@ -88,10 +109,17 @@ def reachable(host, port):
     return True
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def ports(first):
+    """Ports for the servers: first, first + 1... or free ones when first is 0."""
+    number = first
+    while True:
+        if first:
+            yield number
+            number += 1
+        else:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                yield s.getsockname()[1]
 
 
 def database_url():
@@ -262,7 +290,49 @@ def pick_pages(env):
         sizes[name] = len(response.content)
     beacon = (variant.appeal_id, variant.pk) if variant else None
     settings.WORKER_MEMO_SECONDS = memo_seconds
-    return pages, queries, sizes, beacon, first_reader(client, article)
+    readers = reader_paths(archive, developing)
+    first = first_reader(client, article)
+    return pages, queries, sizes, beacon, first, (readers, developing.pk)
+
+
+def reader_paths(archive, developing):
+    """The 1,000 pages of the surge, most read first (bench/surge.py): the front
+    page, the developing story and the latest, then stories newest first, sections,
+    tags and authors with the most stories, and the next pages of the lists."""
+    from django.db.models import Count
+
+    from articles.models import Author, Section, Tag
+    from articles.pagination import Cursor
+
+    def next_pages(path, stories, pages=4):
+        """Pages 2 to pages + 1 of a list of stories, 20 a page."""
+        cursors = stories.order_by("-published_at", "-pk")[19 : 20 * pages : 20]
+        return [f"{path}?before={Cursor.of(story)}" for story in cursors]
+
+    def most_used(model, relation, count):
+        return (
+            model.objects.annotate(stories=Count(relation))
+            .filter(stories__gt=0)
+            .order_by("-stories", "pk")[:count]
+        )
+
+    sections = list(Section.objects.filter(slug__startswith="archive-"))
+    tags = list(most_used(Tag, "articles", 200))
+    authors = list(most_used(Author, "bylines", 100))
+    more = next_pages("/latest/", archive)
+    for section in sections:
+        more += next_pages(section.get_absolute_url(), archive.filter(section=section))
+    for tag in tags[:20]:
+        more += next_pages(tag.get_absolute_url(), archive.filter(tags=tag), pages=2)
+    stories = archive.exclude(pk=developing.pk).order_by("-published_at", "-pk")
+    return surge.reader_urls(
+        ["/", developing.get_absolute_url(), "/latest/"],
+        [story.get_absolute_url() for story in stories[:700]],
+        [section.get_absolute_url() for section in sections],
+        [tag.get_absolute_url() for tag in tags],
+        [author.get_absolute_url() for author in authors],
+        more,
+    )
 
 
 def first_reader(client, article):
@@ -293,26 +363,38 @@ def first_reader(client, article):
     return found
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per page")
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
-    parser.add_argument(
-        "--runs", type=int, default=3, help="repeat every measurement; medians win"
-    )
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--updates", type=int, default=1_000_000)
-    parser.add_argument(
-        "--soak", type=int, default=0, help="seconds of load to watch worker memory"
-    )
-    options = parser.parse_args()
-    if not shutil.which("wrk"):
-        raise SystemExit(
-            "make bench needs wrk, an HTTP load generator: apt-get install wrk"
-        )
+def ab(page, baseline, pairs, seconds):
+    """Page and baseline (each a function of the seconds to load for) in 2 * pairs
+    interleaved slices of `seconds`, after a second of each to warm up: the page's
+    slices and the baseline's, in pairs."""
+    page(1)
+    baseline(1)
+    found = {"A": [], "B": []}
+    for who in interleaved(pairs):
+        found[who].append((page if who == "A" else baseline)(seconds))
+    return found["A"], found["B"]
 
+
+def compared(page_slices, baseline_slices, key="rps"):
+    """A page's figures over its slices, and the paired ratios of `key` to its
+    baseline's (requests/s, or latency for the deep page against page 1)."""
+    ratios = paired_ratios(
+        [one[key] for one in page_slices], [one[key] for one in baseline_slices]
+    )
+    return {
+        "rps": median(one["rps"] for one in page_slices),
+        "p50_ms": asdict(Spread.of(one["p50_ms"] for one in page_slices)),
+        "p99_ms": asdict(Spread.of(one["p99_ms"] for one in page_slices)),
+        "ratio": asdict(Spread.of(ratios)),
+        "errors": sum(one["errors"] + one["timeouts"] for one in page_slices),
+        "slices": page_slices,
+        "baseline_slices": baseline_slices,
+    }
+
+
+def prepare(options):
+    """The benchmark database, migrated and filled; the settings the servers run
+    with."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
@@ -344,9 +426,37 @@ def main():
         )
     manage(env, "load_demo", capture=True)  # an appeal to send beacons to
     manage(env, "collectstatic", "--noinput", "-v0")
+    return env, int(have) or options.articles
 
-    pages, queries, sizes, beacon, first = pick_pages(env)
-    say(f"{int(have) or options.articles:,} archive articles; pages: {pages}")
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--pairs", type=int, default=8, help="page/baseline slice pairs per page"
+    )
+    parser.add_argument("--slice", type=int, default=2, help="seconds per slice")
+    parser.add_argument(
+        "--surge-slice", type=int, default=5, help="seconds per slice of the surge"
+    )
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument(
+        "--port", type=int, default=0, help="first of 3 ports to use (default: free)"
+    )
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--updates", type=int, default=1_000_000)
+    parser.add_argument(
+        "--soak", type=int, default=0, help="seconds of load to watch worker memory"
+    )
+    options = parser.parse_args()
+    for program in ("wrk", "redis-cli"):
+        if not shutil.which(program):
+            raise SystemExit(f"make bench needs {program}: apt-get install {program}")
+
+    env, articles = prepare(options)
+    pages, queries, sizes, beacon, first, (readers, developing) = pick_pages(env)
+    say(f"{articles:,} archive articles; pages: {pages}")
 
     redis = reachable(*REDIS)
     cached_env = {**env, "PAGE_CACHE_SECONDS": "600"}
@@ -354,150 +464,196 @@ def main():
         cached_env["REDIS_URL"] = f"redis://{REDIS[0]}:{REDIS[1]}/{REDIS_DB}"
         subprocess.run(["redis-cli", "-n", REDIS_DB, "flushdb"], capture_output=True)
     uncached_env = {**env, "PAGE_CACHE_SECONDS": "0"}
-    uncached_port, cached_port = free_port(), free_port()
+    free = ports(options.port)
+    uncached_port, cached_port = next(free), next(free)
     uncached = start_gunicorn(uncached_env, uncached_port, options.workers)
     cached = start_gunicorn(cached_env, cached_port, options.workers)
     rss_start = {"uncached": worker_rss(uncached), "cached": worker_rss(cached)}
 
-    def run(label, port, url, **kwargs):
-        target = f"http://127.0.0.1:{port}{url}"
-        wrk(target, 2, options.connections, options.threads, **kwargs)  # warm up
-        result = wrk(
-            target, options.duration, options.connections, options.threads, **kwargs
+    def load(port, path, connections=options.connections, **kwargs):
+        """wrk on one page, as a function of the seconds to load for."""
+        return partial(
+            wrk,
+            f"http://127.0.0.1:{port}{path}",
+            connections=connections,
+            threads=min(options.threads, connections),
+            **kwargs,
         )
-        say(f"{label:24} {result['rps']:9.1f} req/s  p50 {result['p50_ms']} ms")
-        return result
 
-    def measure():
-        """One pass over every page, the baselines first."""
-        results = {}
-        for kb in sorted({kilobytes(size) for size in sizes.values()}):
-            results[f"baseline {kb} KB"] = run(
-                f"baseline {kb} KB", uncached_port, f"/bench/baseline/{kb * 1024}/"
-            )
-        for name, url in pages.items():
-            results[name] = run(name, uncached_port, url)
+    def baseline(name):
+        return load(uncached_port, f"/bench/baseline/{kilobytes(sizes[name]) * 1024}/")
+
+    results = {}
+
+    def compare(label, page, against, seconds=options.slice, key="rps"):
+        row = compared(*ab(page, against, options.pairs, seconds), key=key)
+        results[label] = row
+        say(
+            f"{label:38} {row['rps']:7.0f} req/s  p50"
+            f" {row['p50_ms']['median']:6.1f} ms  {Spread(**row['ratio']).describe()}"
+        )
+
+    scratch = RESULTS / "nginx"
+    shutil.rmtree(scratch, ignore_errors=True)
+    (scratch / "media").mkdir(parents=True)
+    updater, posted = None, 0
+    try:
+        for name, path in pages.items():
+            compare(name, load(uncached_port, path), baseline(name))
         for name in CACHED:
-            results[f"{name} (cached)"] = run(
-                f"{name} (cached)", cached_port, pages[name]
-            )
+            compare(f"{name} (cached)", load(cached_port, pages[name]), baseline(name))
         if redis:
             # Breaking news: the story changes every second, and every change makes
             # every cached page stale (what an update, a correction or a gift does).
-            label = "developing story (cached, 1 change/s)"
             with changing_every_second():
-                results[label] = run(label, cached_port, pages["developing story"])
-        one = wrk(
-            f"http://127.0.0.1:{uncached_port}{pages['search']}", options.duration, 1, 1
+                compare(
+                    "developing story (cached, 1 change/s)",
+                    load(cached_port, pages["developing story"]),
+                    baseline("developing story"),
+                )
+        compare(
+            "section deep / p1 latency",
+            load(uncached_port, pages["section deep"]),
+            load(uncached_port, pages["section p1"]),
+            key="p50_ms",
         )
-        results["search (1 client)"] = one
-        say(f"{'search (1 client)':24} p50 {one['p50_ms']} ms")
+        search = [
+            load(uncached_port, pages["search"], connections=1)(options.slice)
+            for _ in range(options.pairs)
+        ]
+        results["search (1 client)"] = {
+            "p50_ms": asdict(Spread.of(one["p50_ms"] for one in search)),
+            "slices": search,
+        }
+        p50 = Spread(**results["search (1 client)"]["p50_ms"])
+        say(f"{'search (1 client)':38} p50 {p50.describe(1, ' ms')}")
         if beacon:
-            beacon_env = {
-                **os.environ,
-                "BENCH_APPEAL": str(beacon[0]),
-                "BENCH_VARIANT": str(beacon[1]),
-            }
-            results["appeal beacon"] = run(
+            compare(
                 "appeal beacon",
-                uncached_port,
-                "/donate/events/",
-                script=ROOT / "bench" / "beacon.lua",
-                env=beacon_env,
+                load(
+                    uncached_port,
+                    "/donate/events/",
+                    script=ROOT / "bench" / "beacon.lua",
+                    env={
+                        **os.environ,
+                        "BENCH_APPEAL": str(beacon[0]),
+                        "BENCH_VARIANT": str(beacon[1]),
+                    },
+                ),
+                baseline("article"),
             )
-        return results
 
-    runs = []
-    try:
-        for number in range(1, options.runs + 1):
-            say(f"run {number} of {options.runs}")
-            runs.append(measure())
+        # nginx's micro-cache in front of the cached site, and nginx sending a file
+        # of the article's size: as fast as a page can possibly be served here.
+        nginx_port = next(free)
+        static = scratch / "media" / "static.html"
+        static.write_bytes(b"<p>" + b"x" * (sizes["article"] - 3))
+        with running_nginx(
+            scratch,
+            f"127.0.0.1:{cached_port}",
+            workers=2,
+            connections=1024,
+            port=nginx_port,
+        ):
+            for name in THROUGH_NGINX:
+                compare(
+                    f"{name} (nginx micro-cache)",
+                    load(nginx_port, pages[name]),
+                    baseline(name),
+                )
+            compare(
+                "static file, article's size (nginx)",
+                load(nginx_port, "/media/static.html"),
+                baseline("article"),
+            )
+
+        # The surge, on the cached site, with an update every 10 s.
+        script = scratch / "surge.lua"
+        script.write_text(surge.wrk_script(readers, surge.zipf_weights(len(readers))))
+        updater = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "shell",
+                "-c",
+                surge.updater_code(developing, every=10),
+            ],
+            cwd=ROOT,
+            env=cached_env,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+        say(f"surge: {len(readers)} pages, an update every 10 s")
+        load(cached_port, "/", script=script)(10)  # warm up: a first reader each
+        compare(
+            "surge",
+            load(cached_port, "/", script=script),
+            baseline("article"),
+            seconds=options.surge_slice,
+        )
         rss_end = {"uncached": worker_rss(uncached), "cached": worker_rss(cached)}
-        soak = None
+        soak = rss_soaked = None
         if options.soak:
             say(f"soak: {options.soak} s on the uncached article page")
-            soak = wrk(
-                f"http://127.0.0.1:{uncached_port}{pages['article']}",
-                options.soak,
-                options.connections,
-                options.threads,
-            )
+            soak = load(uncached_port, pages["article"])(options.soak)
             rss_soaked = worker_rss(uncached)
     finally:
+        if updater:
+            os.killpg(updater.pid, signal.SIGTERM)
+            posted = updater.communicate(timeout=20)[0].count("posted")
+            manage(
+                cached_env, "shell", "-c", surge.cleanup_code(developing), capture=True
+            )
         for process in (uncached, cached):
             os.killpg(process.pid, signal.SIGTERM)
             process.wait(timeout=20)
 
-    def baseline_of(name):
-        """The baseline returning as many bytes as this page (the article's for
-        the beacon and the baselines themselves)."""
-        page = name.split(" (")[0]
-        return f"baseline {kilobytes(sizes.get(page, sizes['article']))} KB"
-
-    # Each page's figures are the median over the runs; its ratio to the baseline
-    # of its size is taken within each run (same minute, same machine), then the
-    # median and the range of those ratios are reported.
-    summary = {}
-    for name in runs[0]:
-        ratios = [run[name]["rps"] / run[baseline_of(name)]["rps"] for run in runs]
-        summary[name] = {
-            "rps": median(run[name]["rps"] for run in runs),
-            "p50_ms": median(run[name]["p50_ms"] for run in runs),
-            "p99_ms": median(run[name]["p99_ms"] for run in runs),
-            "ratio": median(ratios),
-            "ratio_min": min(ratios),
-            "ratio_max": max(ratios),
-            "p50_min": min(run[name]["p50_ms"] for run in runs),
-            "p50_max": max(run[name]["p50_ms"] for run in runs),
-            "errors": sum(run[name]["errors"] + run[name]["timeouts"] for run in runs),
-        }
     print()
     print(
-        f"medians of {len(runs)} runs, {options.duration} s each, "
-        f"{options.connections} connections, {options.workers} workers"
+        f"{options.pairs} pairs of {options.slice} s slices per page (surge:"
+        f" {options.surge_slice} s), page and baseline interleaved;"
+        f" {options.connections} connections, {options.workers} workers"
     )
     print(
-        f"{'page':38}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}"
-        f"{'x base':>8}{'(range)':>14}{'SQL':>5}{'errors':>7}"
+        f"{'page':40}{'req/s':>8}{'p50 ms':>8}{'p99 ms':>8}"
+        f"{'x base':>9}{'IQR':>16}{'range':>16}{'SQL':>5}{'errors':>7}"
     )
-    for name, row in summary.items():
-        sql = 0 if "cached" in name else queries.get(name.replace(" (1 client)", ""))
-        spread = f"{row['ratio_min']:.3f}-{row['ratio_max']:.3f}"
+    for name, row in results.items():
+        if "ratio" not in row:
+            continue
+        ratio = Spread(**row["ratio"])
+        sql = queries.get(name) if name in pages else None
         print(
-            f"{name:38}{row['rps']:9.1f}{row['p50_ms']:8.2f}{row['p99_ms']:8.2f}"
-            f"{row['ratio']:8.3f}{spread:>14}{'' if sql is None else sql:>5}"
-            f"{row['errors']:>7}"
+            f"{name:40}{row['rps']:8.0f}{row['p50_ms']['median']:8.2f}"
+            f"{row['p99_ms']['median']:8.2f}{ratio.median:9.3f}"
+            f"{f'{ratio.low:.3f}-{ratio.high:.3f}':>16}"
+            f"{f'{ratio.min:.3f}-{ratio.max:.3f}':>16}"
+            f"{'' if sql is None else sql:>5}{row['errors']:>7}"
         )
     print()
     verdicts = {}
 
-    def verdict(label, ok, measured):
-        verdicts[label] = ok
-        print(f"{'PASS' if ok else 'MISS'}  {label} (measured {measured})")
+    def judge(label, spread, target, at_least=True, digits=3, unit="x"):
+        verdicts[label] = found = verdict(spread, target, at_least)
+        print(f"{found:5} {label}: {spread.describe(digits, unit)}")
 
     for label, (names, minimum) in TARGETS.items():
-        worst = min(names, key=lambda name: summary[name]["ratio"])
-        row = summary[worst]
-        verdict(
-            label,
-            row["ratio"] >= minimum,
-            f"{row['ratio']:.3f}x{f' for {worst}' if len(names) > 1 else ''},"
-            f" runs {row['ratio_min']:.3f}-{row['ratio_max']:.3f}",
-        )
-    search = summary["search (1 client)"]
-    verdict(
-        "search p50 < 50 ms",
-        search["p50_ms"] < 50,
-        f"{search['p50_ms']} ms, runs {search['p50_min']}-{search['p50_max']}",
+        for name in names:
+            if name in results:
+                judge(f"{label} ({name})", Spread(**results[name]["ratio"]), minimum)
+    for label, (name, figure, maximum, digits, unit) in LIMITS.items():
+        judge(label, Spread(**results[name][figure]), maximum, False, digits, unit)
+    print(
+        f"surge: {len(readers)} pages, Zipf-like popularity;"
+        f" {posted} updates posted to the developing story, one every 10 s"
     )
-    deep = [
-        run["section deep"]["p50_ms"] / max(run["section p1"]["p50_ms"], 0.01)
-        for run in runs
-    ]
-    verdict(
-        "deep page <= 2x page 1 latency",
-        median(deep) <= 2,
-        f"{median(deep):.2f}x, runs {min(deep):.2f}-{max(deep):.2f}",
+    nginx = Spread(**results["article (nginx micro-cache)"]["ratio"])
+    static = Spread(**results["static file, article's size (nginx)"]["ratio"])
+    print(
+        f"nginx micro-cache: the article at {nginx.median:.2f}x the baseline, a"
+        f" static file of its size at {static.median:.2f}x (the physical limit):"
+        f" {nginx.median / static.median:.0%} of it"
     )
     print(
         "article in-process, parts kept: {kept[ms]} ms, {kept[queries]} queries;"
@@ -513,6 +669,9 @@ def main():
             f" {rss_soaked} after the soak"
         )
     print(f"cache for the cached run: {'Redis' if redis else 'local memory'}")
+    print(
+        f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
 
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"{datetime.now():%Y%m%d-%H%M%S}.json"
@@ -524,16 +683,17 @@ def main():
                 "queries": queries,
                 "first_reader": first,
                 "bytes": sizes,
-                "summary": summary,
-                "runs": runs,
+                "results": results,
+                "surge": {"pages": readers, "updates_posted": posted},
                 "soak": soak,
                 "verdicts": verdicts,
                 "worker_rss_mib": {
                     "start": rss_start,
                     "end": rss_end,
-                    "after_soak": rss_soaked if soak else None,
+                    "after_soak": rss_soaked,
                 },
                 "cache": "redis" if redis else "locmem",
+                "load_average": os.getloadavg(),
             },
             indent=2,
         )
