@@ -138,15 +138,35 @@
         pace.setAttribute("x1", data.expected_percent.toFixed(2));
         pace.setAttribute("x2", data.expected_percent.toFixed(2));
       }
-      var texts = {
+      replaceTexts(box, {
         "[data-progress-raised]": data.raised_display,
         "[data-progress-donors]": data.donors_display,
         "[data-progress-pace-note]": data.pace_note
-      };
-      Object.keys(texts).forEach(function (selector) {
-        var element = box.querySelector(selector);
-        if (element && texts[selector]) element.textContent = texts[selector];
       });
     });
   });
+
+  /* Each figure changes in place only if it takes the same room as before: a wider
+   * sum, "9 donors" to "10 donors" or a pace note in other words would move the
+   * words after it, or wrap onto another line and push the story or the bottom
+   * sheet, while the reader reads. The bar above always moves; the page's next
+   * render has the new words. */
+  function replaceTexts(box, texts) {
+    Object.keys(texts).forEach(function (selector) {
+      var element = box.querySelector(selector);
+      if (!element || !texts[selector]) return;
+      var text = element.textContent;
+      var room = footprint(element);
+      element.textContent = texts[selector];
+      if (footprint(element) !== room) element.textContent = text;
+    });
+  }
+
+  function footprint(element) {
+    var range = doc.createRange();
+    range.selectNodeContents(element);
+    return Array.prototype.map.call(range.getClientRects(), function (rect) {
+      return [rect.left, rect.top, rect.width, rect.height].join();
+    }).join(" ");
+  }
 })();
