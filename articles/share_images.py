@@ -190,6 +190,16 @@ def fingerprint(quote):
     return hashlib.sha256(content.encode()).hexdigest()[:16]
 
 
+def _line_above(text, path, sizes, fill, bottom):
+    """`text` on one line (see _one_line) across the image, ending at `bottom`."""
+    text, size = _one_line(text, path, sizes, WIDTH - 2 * MARGIN_X)
+    face = font(path, size)
+    ascent, descent = face.getmetrics()
+    y = bottom - ascent - descent
+    box = _ink_box(face, text, MARGIN_X, y)
+    return Drawn(text, path, size, (MARGIN_X, y), fill, box)
+
+
 def layout(content):
     """Where each piece of text goes on the image, as a list of Drawn.
 
@@ -200,57 +210,20 @@ def layout(content):
     bottom = HEIGHT - MARGIN_BOTTOM
     drawn = []
 
-    site, size = _one_line(content["site"], SANS_BOLD, range(26, 17, -2), inner_width)
-    face = font(SANS_BOLD, size)
-    ascent, descent = face.getmetrics()
-    y = bottom - ascent - descent
-    drawn.append(
-        Drawn(
-            site,
-            SANS_BOLD,
-            size,
-            (MARGIN_X, y),
-            ACCENT,
-            _ink_box(face, site, MARGIN_X, y),
-        )
-    )
-    rule_y = y - 22
+    site = _line_above(content["site"], SANS_BOLD, range(26, 17, -2), ACCENT, bottom)
+    drawn.append(site)
+    rule_y = site.xy[1] - 22
 
     y = rule_y - 28
     if content["subtitle"]:
-        subtitle, size = _one_line(
-            content["subtitle"], SERIF, range(26, 17, -2), inner_width
+        subtitle = _line_above(
+            content["subtitle"], SERIF, range(26, 17, -2), INK_SOFT, y
         )
-        face = font(SERIF, size)
-        ascent, descent = face.getmetrics()
-        y -= ascent + descent
-        drawn.append(
-            Drawn(
-                subtitle,
-                SERIF,
-                size,
-                (MARGIN_X, y),
-                INK_SOFT,
-                _ink_box(face, subtitle, MARGIN_X, y),
-            )
-        )
-        y -= 8
-    name, size = _one_line(
-        content["speaker"], SANS_BOLD, range(34, 19, -2), inner_width
-    )
-    face = font(SANS_BOLD, size)
-    ascent, descent = face.getmetrics()
-    y -= ascent + descent
-    drawn.append(
-        Drawn(
-            name,
-            SANS_BOLD,
-            size,
-            (MARGIN_X, y),
-            INK,
-            _ink_box(face, name, MARGIN_X, y),
-        )
-    )
+        drawn.append(subtitle)
+        y = subtitle.xy[1] - 8
+    name = _line_above(content["speaker"], SANS_BOLD, range(34, 19, -2), INK, y)
+    drawn.append(name)
+    y = name.xy[1]
 
     # The opening quotation mark, large, in the top left corner.
     mark_face = font(SERIF, MARK_SIZE)
