@@ -30,19 +30,23 @@ LOGO = ("img/logo.png", 600, 600)
 DEFAULT_IMAGE = ("img/share-default.png", 1200, 630)
 
 
+def static_image(path, width, height):
+    """A picture in static/ as ImageObject."""
+    return {
+        "@type": "ImageObject",
+        "url": absolute_url(static(path)),
+        "width": width,
+        "height": height,
+    }
+
+
 def publisher():
-    path, width, height = LOGO
     return {
         "@type": "NewsMediaOrganization",
         "@id": absolute_url("/#publisher"),
         "name": settings.SITE_NAME,
         "url": absolute_url("/"),
-        "logo": {
-            "@type": "ImageObject",
-            "url": absolute_url(static(path)),
-            "width": width,
-            "height": height,
-        },
+        "logo": static_image(*LOGO),
         "publishingPrinciples": absolute_url(reverse("articles:about")),
     }
 
@@ -77,13 +81,7 @@ def image_object(image):
 
 def default_image():
     """The site's picture, for a story that has none of its own."""
-    path, width, height = DEFAULT_IMAGE
-    return {
-        "@type": "ImageObject",
-        "url": absolute_url(static(path)),
-        "width": width,
-        "height": height,
-    }
+    return static_image(*DEFAULT_IMAGE)
 
 
 def canonical_url(article):
