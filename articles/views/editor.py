@@ -7,7 +7,13 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..images import TooManyUploads, make_renditions, process_upload, upload_slot
+from ..images import (
+    TooManyUploads,
+    make_renditions,
+    process_upload,
+    shown_rendition,
+    upload_slot,
+)
 
 
 @require_POST
@@ -35,10 +41,9 @@ def editor_image_upload(request):
             "Two of your images are still uploading: wait for them, then try again."
         )
         return JsonResponse({"error": {"message": message}}, status=429)
-    fitting = [r for r in renditions if r["width"] <= 1200] or renditions
     # CKEditor's upload adapter writes the numbered ones as the image's srcset, so
     # a phone downloads the 480-pixel copy, not the 1200. JPEG or PNG, not WebP:
     # a browser that reads srcset but not WebP would show nothing.
     urls = {str(r["width"]): default_storage.url(r["fallback"]) for r in renditions}
-    urls["default"] = default_storage.url(fitting[-1]["fallback"])
+    urls["default"] = default_storage.url(shown_rendition(renditions)["fallback"])
     return JsonResponse({"urls": urls})

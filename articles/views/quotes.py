@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
-from .. import share_images
+from .. import share_images, structured_data
 from ..models import Quote, Speaker, absolute_url
 from .access import PublishedOrStaffMixin, previewer
 
@@ -23,14 +23,7 @@ SHARE_IMAGE_REDIRECT_MAX_AGE = 300
 
 def quotation_data(quote):
     """schema.org Quotation for a quote page, with absolute URLs."""
-    person = {
-        "@type": "Person",
-        "@id": absolute_url(quote.speaker.get_absolute_url()),
-        "name": quote.speaker.name,
-        "url": absolute_url(quote.speaker.get_absolute_url()),
-    }
-    if quote.speaker_title:
-        person["jobTitle"] = quote.speaker_title
+    person = structured_data.person(quote.speaker, quote.speaker_title)
     data = {
         "@context": "https://schema.org",
         "@type": "Quotation",
@@ -164,9 +157,7 @@ class SpeakerDetailView(PublishedOrStaffMixin, QuoteMixin, SingleObjectMixin, Li
     def get_context_data(self, **kwargs):
         speaker = self.object
         url = absolute_url(speaker.get_absolute_url())
-        person = {"@type": "Person", "@id": url, "name": speaker.name, "url": url}
-        if speaker.title:
-            person["jobTitle"] = speaker.title
+        person = structured_data.person(speaker)
         if speaker.bio:
             person["description"] = speaker.bio
         return super().get_context_data(
