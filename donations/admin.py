@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.http import (
     Http404,
     HttpResponseBadRequest,
@@ -198,12 +198,11 @@ class AppealAdmin(RefuseStaleSavesMixin, RichTextWarningsMixin, admin.ModelAdmin
         css = {"all": ["css/admin.css", "css/donations-admin.css"]}
 
     def get_queryset(self, request):
-        paused = AppealSettings.objects.filter(paused=True)
         return (
             super()
             .get_queryset(request)
             .annotate(
-                site_paused=Exists(paused),
+                site_paused=AppealSettings.site_paused(),
                 variant_count=Count("variants", distinct=True),
             )
         )

@@ -7,7 +7,6 @@ class DonationsConfig(AppConfig):
     verbose_name = _("Donations")
 
     def ready(self):
-        from django.db.models import Min, Q
         from django.utils import timezone
 
         from articles import hooks
@@ -31,13 +30,10 @@ class DonationsConfig(AppConfig):
         def next_appeal_change():
             """Appeals and campaigns that start or end by themselves."""
             now = timezone.now()
-            moments = []
-            for model in (models.Appeal, models.Campaign):
-                found = model.objects.filter(active=True).aggregate(
-                    start=Min("starts_at", filter=Q(starts_at__gt=now)),
-                    end=Min("ends_at", filter=Q(ends_at__gt=now)),
-                )
-                moments += [found["start"], found["end"]]
+            moments = [
+                model.objects.next_change(now)
+                for model in (models.Appeal, models.Campaign)
+            ]
             return min(filter(None, moments), default=None)
 
         def inline_appeals(article):

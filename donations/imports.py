@@ -153,7 +153,7 @@ class Reader:
             for c in self.running
             if c.is_running(received_at) and c.currency == currency
         ]
-        return min(running, key=lambda c: c.ends_at or received_at, default=None)
+        return min(running, key=Campaign.ending_key, default=None)
 
     def attribution(self, values):
         variant = self.variants.get(_int(values.get("variant")))

@@ -366,12 +366,7 @@ def fallback_campaign(found, received_at, currency):
     made, in its currency."""
     if found["campaign"] is not None:
         return found["campaign"]
-    return (
-        Campaign.objects.running(received_at)
-        .filter(currency=currency)
-        .order_by("ends_at", "pk")
-        .first()
-    )
+    return Campaign.objects.for_gift(received_at, currency)
 
 
 def subscription_named(reference):

@@ -14,6 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from articles.models import Section
 
 from .campaigns import Campaign
+from .schedule import (
+    Scheduled,
+    ScheduledQuerySet,
+    Window,
+    not_ended_q,
+    running_q,
+)
 
 
 class Placement(models.TextChoices):
@@ -71,25 +78,24 @@ class AppealSettings(models.Model):
     def load(cls):
         return cls.objects.get_or_create(pk=1)[0]
 
+    @classmethod
+    def site_paused(cls):
+        """Whether every appeal is paused, as an SQL expression to filter or
+        annotate with, so that asking costs no query of its own."""
+        return Exists(cls.objects.filter(paused=True))
 
-class AppealQuerySet(models.QuerySet):
+
+class AppealQuerySet(ScheduledQuerySet):
     def running(self, now=None):
         """Switched on, inside its own schedule and its campaign's, and not paused
         site-wide. Decided in one SQL query, with no query of its own for the
         switch, so a page costs the same with or without appeals."""
         now = now or timezone.now()
         return (
-            self.filter(active=True, starts_at__lte=now)
-            .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
-            .filter(
-                Q(campaign__isnull=True)
-                | Q(
-                    Q(campaign__ends_at__isnull=True) | Q(campaign__ends_at__gt=now),
-                    campaign__active=True,
-                    campaign__starts_at__lte=now,
-                )
-            )
-            .filter(~Exists(AppealSettings.objects.filter(paused=True)))
+            super()
+            .running(now)
+            .filter(Q(campaign__isnull=True) | running_q(now, "campaign__"))
+            .filter(~AppealSettings.site_paused())
         )
 
     def for_page(self, placements, article=None):
@@ -113,7 +119,7 @@ class AppealQuerySet(models.QuerySet):
         )
 
 
-class Appeal(models.Model):
+class Appeal(Scheduled, models.Model):
     campaign = models.ForeignKey(
         Campaign,
         on_delete=models.PROTECT,
@@ -261,7 +267,7 @@ class Appeal(models.Model):
         verbose_name_plural = _("appeals")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                condition=not_ended_q(F("starts_at")),
                 name="appeal_ends_after_it_starts",
                 violation_error_message=_("An appeal must end after it starts."),
             ),
@@ -297,20 +303,20 @@ class Appeal(models.Model):
 
     @property
     def window(self):
-        """When the appeal may run, inside its campaign's dates: (start, end)."""
-        start, end = self.starts_at, self.ends_at
-        if self.campaign_id:
-            start = max(start, self.campaign.starts_at)
-            if self.campaign.ends_at and (end is None or self.campaign.ends_at < end):
-                end = self.campaign.ends_at
-        return start, end
+        """When the appeal may run, inside its campaign's dates."""
+        window = Window(self.starts_at, self.ends_at)
+        return window & self.campaign.window if self.campaign_id else window
+
+    def is_running(self, now=None, site_paused=None):
+        """In memory, what AppealQuerySet.running() decides in SQL."""
+        return self.get_state(site_paused, now) == AppealState.RUNNING
 
     def get_state(self, site_paused=None, now=None):
         """Scheduled, running, ended or paused: what an admin needs to see. Pass
         `site_paused` when listing many appeals, to ask for the switch once."""
         now = now or timezone.now()
-        start, end = self.window
-        if end is not None and end <= now:
+        window = self.window
+        if window.has_ended(now):
             return AppealState.ENDED
         if site_paused is None:
             site_paused = AppealSettings.objects.filter(paused=True).exists()
@@ -318,7 +324,7 @@ class Appeal(models.Model):
             return AppealState.PAUSED
         if self.campaign_id and not self.campaign.active:
             return AppealState.PAUSED
-        if start > now:
+        if not window.has_started(now):
             return AppealState.SCHEDULED
         return AppealState.RUNNING
 

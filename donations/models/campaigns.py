@@ -15,22 +15,28 @@ from richtext.fields import RichTextField
 
 from ..money import Currency, format_money
 from .gifts import Donation
+from .schedule import Scheduled, ScheduledQuerySet, not_ended_q
 
 
-class CampaignQuerySet(models.QuerySet):
-    def running(self, now=None):
-        now = now or timezone.now()
-        return self.filter(active=True, starts_at__lte=now).filter(
-            Q(ends_at__isnull=True) | Q(ends_at__gt=now)
-        )
+class CampaignQuerySet(ScheduledQuerySet):
+    def ending_first(self):
+        """Soonest end first, open-ended last (as Campaign.ending_key sorts)."""
+        return self.order_by(F("ends_at").asc(nulls_last=True), "pk")
 
     def current(self, now=None):
         """The campaign the donate page shows: one that is running (the one ending
         soonest if several are), else the most recent active one, so the page
         still has somewhere to send a gift between campaigns."""
-        running = self.running(now).order_by(F("ends_at").asc(nulls_last=True), "pk")
         return (
-            running.first() or self.filter(active=True).order_by("-starts_at").first()
+            self.running(now).ending_first().first()
+            or self.filter(active=True).order_by("-starts_at").first()
+        )
+
+    def for_gift(self, received_at, currency):
+        """The campaign a gift that names none counts towards: the one running
+        when it was made, in its currency, ending soonest."""
+        return (
+            self.running(received_at).filter(currency=currency).ending_first().first()
         )
 
 
@@ -63,7 +69,7 @@ class Progress:
         return format_money(round(minor / 100) * 100, self.currency, cents=False)
 
 
-class Campaign(models.Model):
+class Campaign(Scheduled, models.Model):
     name = models.CharField(_("name"), max_length=150)
     slug = models.SlugField(
         _("slug"),
@@ -157,7 +163,7 @@ class Campaign(models.Model):
         verbose_name_plural = _("campaigns")
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                condition=not_ended_q(F("starts_at")),
                 name="campaign_ends_after_it_starts",
                 violation_error_message=_("A campaign must end after it starts."),
             ),
@@ -179,18 +185,14 @@ class Campaign(models.Model):
     def get_absolute_url(self):
         return reverse("donations:donate")
 
-    def is_running(self, now=None):
-        now = now or timezone.now()
-        return (
-            self.active
-            and self.starts_at <= now
-            and (self.ends_at is None or self.ends_at > now)
-        )
+    def ending_key(self):
+        """Sorts campaigns as CampaignQuerySet.ending_first() does, in memory."""
+        return (self.ends_at is None, self.ends_at, self.pk)
 
     def expected_by(self, now):
         """Where a steady pace from start to end would have the total by `now`;
         None outside the campaign's dates, where a pace means nothing."""
-        if self.ends_at is None or not self.starts_at <= now < self.ends_at:
+        if self.ends_at is None or not self.window.contains(now):
             return None
         span = (self.ends_at - self.starts_at).total_seconds()
         elapsed = (now - self.starts_at).total_seconds()
