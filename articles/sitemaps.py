@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from .models import Article, Author, Section, Tag, absolute_url
+from .structured_data import date_modified
 
 # URLs per sitemap page; the protocol allows 50,000, smaller pages are cheaper.
 LIMIT = 5000
@@ -68,7 +69,7 @@ class ArticleSitemap(SiteSitemap):
         )
 
     def lastmod(self, article):
-        return max(filter(None, [article.published_at, article.updated_materially_at]))
+        return date_modified(article)
 
 
 def article_months():
