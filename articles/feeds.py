@@ -182,18 +182,27 @@ class LatestAtomFeed(Atom, LatestFeed):
     pass
 
 
-class SectionFeed(StoryFeed):
+class PageFeed(StoryFeed):
+    """The stories of the page (a section, a tag, an author) that `model`'s slug in
+    the feed's address names: subclasses choose them with `stories()`."""
+
+    model = None
+
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(self.model, slug=slug)
+
+    def title(self, obj):
+        return f"{obj.name} · {settings.SITE_NAME}"
+
+    def link(self, obj):
+        return absolute_url(obj.get_absolute_url())
+
+
+class SectionFeed(PageFeed):
+    model = Section
 
     def stories(self, section):
         return super().stories(section).filter(section=section)
-
-    def title(self, section):
-        return f"{section.name} · {settings.SITE_NAME}"
-
-    def link(self, section):
-        return absolute_url(section.get_absolute_url())
 
     def description(self, section):
         return section.description or _("The latest %(section)s stories.") % {
@@ -205,18 +214,11 @@ class SectionAtomFeed(Atom, SectionFeed):
     pass
 
 
-class TagFeed(StoryFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+class TagFeed(PageFeed):
+    model = Tag
 
     def stories(self, tag):
         return super().stories(tag).filter(tags=tag)
-
-    def title(self, tag):
-        return f"{tag.name} · {settings.SITE_NAME}"
-
-    def link(self, tag):
-        return absolute_url(tag.get_absolute_url())
 
     def description(self, tag):
         return _("Stories about %(tag)s.") % {"tag": tag.name}
@@ -226,18 +228,11 @@ class TagAtomFeed(Atom, TagFeed):
     pass
 
 
-class AuthorFeed(StoryFeed):
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
+class AuthorFeed(PageFeed):
+    model = Author
 
     def stories(self, author):
         return super().stories(author).filter(bylines__author=author)
-
-    def title(self, author):
-        return f"{author.name} · {settings.SITE_NAME}"
-
-    def link(self, author):
-        return absolute_url(author.get_absolute_url())
 
     def description(self, author):
         return _("Stories by %(author)s.") % {"author": author.name}
