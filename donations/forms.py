@@ -1,7 +1,8 @@
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from newsroom.admin import https_urls
 
 from .models import Appeal, Campaign, Donation
 from .money import MINOR_PER_MAJOR, format_money, parse_amount, to_major
@@ -209,13 +210,6 @@ class GiveForm(forms.Form):
             if data.get("variant"):
                 reference += f"_v{data['variant']}"
         return reference
-
-
-def https_urls(field, **kwargs):
-    """A link typed without a scheme is taken as https (Django 6's default)."""
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return field.formfield(**kwargs)
 
 
 class CampaignForm(forms.ModelForm):

@@ -16,6 +16,7 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.contenttypes.views import shortcut
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import path
@@ -97,6 +98,15 @@ class NewsroomAdminSite(admin.AdminSite):
         if not model_admin.has_view_or_change_permission(request, obj):
             raise not_found
         return shortcut(request, content_type_id, object_id)
+
+
+def https_urls(field, **kwargs):
+    """A link typed without a scheme is taken as https (Django 6's default), in
+    an admin form's own fields (its `Meta.formfield_callback`). The admin builds
+    the form it shows with its `formfield_overrides` instead, which say the same."""
+    if isinstance(field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return field.formfield(**kwargs)
 
 
 # Stale saves ------------------------------------------------------------------------

@@ -4,9 +4,11 @@
 import threading
 
 import pytest
+from django import forms
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from articles.models import Quote, Tag
 from donations.models import Appeal
@@ -162,3 +164,29 @@ def test_saves_racing_from_one_copy_make_exactly_one_change(model):
     assert sorted(statuses) == [200] * 7 + [302]
     obj.refresh_from_db()
     assert getattr(obj, field).startswith("Save ")
+
+
+def url_fields(form_class):
+    return {
+        name: field
+        for name, field in form_class.base_fields.items()
+        if isinstance(field, forms.URLField)
+    }
+
+
+def test_every_admin_form_takes_a_link_without_a_scheme_as_https(rf):
+    """The form each admin shows (built with its formfield_overrides) and the form
+    class it starts from (its Meta.formfield_callback, newsroom.admin.https_urls)."""
+    request = rf.get("/admin/")
+    request.resolver_match = resolve(reverse("admin:index"))
+    request.user = UserFactory(is_staff=True, is_superuser=True)
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        for form_class in (model_admin.form, model_admin.get_form(request)):
+            for name, field in url_fields(form_class).items():
+                assert field.assume_scheme == "https", (model.__name__, name)
+                assert field.clean("example.org/page") == "https://example.org/page"
+                checked += 1
+    # The article's canonical URL, the quote's source, a campaign's two donate
+    # pages and an appeal's button, each in the shown form and its class.
+    assert checked >= 10

@@ -2,10 +2,11 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.utils.dateparse import parse_datetime
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+
+from newsroom.admin import https_urls
 
 from .. import revisions
 from ..models import Article, format_local
@@ -23,13 +24,6 @@ def one_line_box(rows=2):
     """A box tall enough to read all of a headline or dek (an <input> cuts a long one
     off), with a character count under it (js/admin-forms.js)."""
     return forms.Textarea(attrs={"rows": rows, "class": "one-line", "data-counter": ""})
-
-
-def https_urls(field, **kwargs):
-    """A link typed without a scheme is taken as https (Django 6's default)."""
-    if isinstance(field, models.URLField):
-        kwargs.setdefault("assume_scheme", "https")
-    return field.formfield(**kwargs)
 
 
 class ArticleForm(forms.ModelForm):

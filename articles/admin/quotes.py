@@ -10,10 +10,9 @@ from django.utils.text import Truncator, format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from newsroom.admin import RefuseStaleSavesMixin
+from newsroom.admin import RefuseStaleSavesMixin, https_urls
 
 from ..models import QUOTE_MAX_LENGTH, Quote, Speaker
-from .forms import https_urls
 
 
 @admin.register(Speaker)
