@@ -208,7 +208,7 @@ class Donation(models.Model):
         verbose_name=_("recurring gift"),
     )
     # What the processor's events said, each fact kept whatever order they came in
-    # (donations.webhooks.Ledger): the status and refunded amount follow from it.
+    # (donations.ledger): the status and refunded amount follow from it.
     processor_facts = models.JSONField(
         _("processor facts"), default=dict, blank=True, editable=False
     )
