@@ -42,7 +42,7 @@ from urllib.parse import quote
 from urllib.request import urlopen
 
 from bench import surge
-from bench.nginx import running_nginx
+from bench.nginx import NGINX, running_nginx
 from bench.stats import Spread, interleaved, paired_ratios, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -496,6 +496,31 @@ def main():
     scratch = RESULTS / "nginx"
     shutil.rmtree(scratch, ignore_errors=True)
     (scratch / "media").mkdir(parents=True)
+
+    def through_nginx(nginx_port):
+        """nginx's micro-cache in front of the cached site, and nginx sending a
+        file of the article's size: as fast as a page can be served here."""
+        static = scratch / "media" / "static.html"
+        static.write_bytes(b"<p>" + b"x" * (sizes["article"] - 3))
+        with running_nginx(
+            scratch,
+            f"127.0.0.1:{cached_port}",
+            workers=2,
+            connections=1024,
+            port=nginx_port,
+        ):
+            for name in THROUGH_NGINX:
+                compare(
+                    f"{name} (nginx micro-cache)",
+                    load(nginx_port, pages[name]),
+                    baseline(name),
+                )
+            compare(
+                "static file, article's size (nginx)",
+                load(nginx_port, "/media/static.html"),
+                baseline("article"),
+            )
+
     updater, posted = None, 0
     try:
         for name, path in pages.items():
@@ -543,29 +568,10 @@ def main():
                 baseline("article"),
             )
 
-        # nginx's micro-cache in front of the cached site, and nginx sending a file
-        # of the article's size: as fast as a page can possibly be served here.
-        nginx_port = next(free)
-        static = scratch / "media" / "static.html"
-        static.write_bytes(b"<p>" + b"x" * (sizes["article"] - 3))
-        with running_nginx(
-            scratch,
-            f"127.0.0.1:{cached_port}",
-            workers=2,
-            connections=1024,
-            port=nginx_port,
-        ):
-            for name in THROUGH_NGINX:
-                compare(
-                    f"{name} (nginx micro-cache)",
-                    load(nginx_port, pages[name]),
-                    baseline(name),
-                )
-            compare(
-                "static file, article's size (nginx)",
-                load(nginx_port, "/media/static.html"),
-                baseline("article"),
-            )
+        if NGINX:
+            through_nginx(next(free))
+        else:
+            say("no nginx (apt-get install nginx-light): no micro-cache figures")
 
         # The surge, on the cached site, with an update every 10 s.
         script = scratch / "surge.lua"
@@ -648,13 +654,14 @@ def main():
         f"surge: {len(readers)} pages, Zipf-like popularity;"
         f" {posted} updates posted to the developing story, one every 10 s"
     )
-    nginx = Spread(**results["article (nginx micro-cache)"]["ratio"])
-    static = Spread(**results["static file, article's size (nginx)"]["ratio"])
-    print(
-        f"nginx micro-cache: the article at {nginx.median:.2f}x the baseline, a"
-        f" static file of its size at {static.median:.2f}x (the physical limit):"
-        f" {nginx.median / static.median:.0%} of it"
-    )
+    if NGINX:
+        nginx = Spread(**results["article (nginx micro-cache)"]["ratio"])
+        static = Spread(**results["static file, article's size (nginx)"]["ratio"])
+        print(
+            f"nginx micro-cache: the article at {nginx.median:.2f}x the baseline, a"
+            f" static file of its size at {static.median:.2f}x (the physical limit):"
+            f" {nginx.median / static.median:.0%} of it"
+        )
     print(
         "article in-process, parts kept: {kept[ms]} ms, {kept[queries]} queries;"
         " first reader after a change (parts rendered again):"
