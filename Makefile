@@ -59,8 +59,10 @@ test: lint node_modules/.package-lock.json
 	fi
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Throughput and latency of real pages on a 100,000-article archive (bench/run.py).
-# Needs wrk (apt-get install wrk). The first run generates the archive (minutes).
+# Throughput and latency of real pages on a 100,000-article archive (bench/run.py),
+# each page interleaved with a baseline view. Needs wrk and redis-cli, and nginx for
+# the micro-cache figures (apt-get install wrk redis-tools nginx-light). The first
+# run generates the archive (minutes). BENCH_DB names its database (newsroom_bench).
 bench: $(BIN)/.dev-installed
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
