@@ -2,7 +2,6 @@
 
 from urllib.parse import urlencode
 
-from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from articles.models import Section
 
-from .campaigns import Campaign
+from .campaigns import Campaign, suggested_amounts_field
 from .schedule import (
     Scheduled,
     ScheduledQuerySet,
@@ -155,15 +154,8 @@ class Appeal(Scheduled, models.Model):
             "ready to pay."
         ),
     )
-    suggested_amounts = ArrayField(
-        models.PositiveIntegerField(validators=[MinValueValidator(1)]),
-        size=6,
-        blank=True,
-        default=list,
-        verbose_name=_("suggested amounts"),
-        help_text=_(
-            "Optional buttons with amounts, in whole units: 10,25,50. Needs a campaign."
-        ),
+    suggested_amounts = suggested_amounts_field(
+        _("Optional buttons with amounts, in whole units: 10,25,50. Needs a campaign.")
     )
     show_progress = models.BooleanField(
         _("show campaign progress"),

@@ -18,6 +18,19 @@ from .gifts import Donation
 from .schedule import Scheduled, ScheduledQuerySet, not_ended_q
 
 
+def suggested_amounts_field(help_text):
+    """Up to six gifts in whole units, offered as buttons: a campaign's and an
+    appeal's."""
+    return ArrayField(
+        models.PositiveIntegerField(validators=[MinValueValidator(1)]),
+        size=6,
+        blank=True,
+        default=list,
+        verbose_name=_("suggested amounts"),
+        help_text=help_text,
+    )
+
+
 class CampaignQuerySet(ScheduledQuerySet):
     def ending_first(self):
         """Soonest end first, open-ended last (as Campaign.ending_key sorts)."""
@@ -111,13 +124,8 @@ class Campaign(Scheduled, models.Model):
             "{reference} like the one-time link."
         ),
     )
-    suggested_amounts = ArrayField(
-        models.PositiveIntegerField(validators=[MinValueValidator(1)]),
-        size=6,
-        blank=True,
-        default=list,
-        verbose_name=_("suggested amounts"),
-        help_text=_("Whole units, separated by commas, e.g. 10,25,50,100."),
+    suggested_amounts = suggested_amounts_field(
+        _("Whole units, separated by commas, e.g. 10,25,50,100.")
     )
     default_frequency = models.CharField(
         _("preselected frequency"),
