@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +17,7 @@ from .schedule import (
     Scheduled,
     ScheduledQuerySet,
     Window,
-    not_ended_q,
+    ends_after_it_starts,
     running_q,
 )
 
@@ -258,10 +258,8 @@ class Appeal(Scheduled, models.Model):
         verbose_name = _("appeal")
         verbose_name_plural = _("appeals")
         constraints = [
-            models.CheckConstraint(
-                condition=not_ended_q(F("starts_at")),
-                name="appeal_ends_after_it_starts",
-                violation_error_message=_("An appeal must end after it starts."),
+            ends_after_it_starts(
+                "appeal_ends_after_it_starts", _("An appeal must end after it starts.")
             ),
             models.CheckConstraint(
                 condition=Q(campaign__isnull=False) | ~Q(button_url=""),

@@ -15,7 +15,7 @@ from richtext.fields import RichTextField
 
 from ..money import Currency, format_money
 from .gifts import Donation
-from .schedule import Scheduled, ScheduledQuerySet, not_ended_q
+from .schedule import Scheduled, ScheduledQuerySet, ends_after_it_starts
 
 
 def suggested_amounts_field(help_text):
@@ -170,10 +170,9 @@ class Campaign(Scheduled, models.Model):
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
         constraints = [
-            models.CheckConstraint(
-                condition=not_ended_q(F("starts_at")),
-                name="campaign_ends_after_it_starts",
-                violation_error_message=_("A campaign must end after it starts."),
+            ends_after_it_starts(
+                "campaign_ends_after_it_starts",
+                _("A campaign must end after it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(goal__gt=0), name="campaign_goal_positive"

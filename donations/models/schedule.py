@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from django.db import models
-from django.db.models import Min, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 
@@ -27,6 +27,15 @@ def running_q(now, prefix=""):
     """Running at `now`. `prefix` reaches a related row's window: "campaign__"."""
     started = Q(**{f"{prefix}active": True, f"{prefix}starts_at__lte": now})
     return started & not_ended_q(now, prefix)
+
+
+def ends_after_it_starts(name, message):
+    """The database's side of the window: it ends after it starts, or never."""
+    return models.CheckConstraint(
+        condition=not_ended_q(F("starts_at")),
+        name=name,
+        violation_error_message=message,
+    )
 
 
 class Window(NamedTuple):
