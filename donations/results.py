@@ -92,6 +92,19 @@ def percent_fine(value):
     return f"{100 * value:.2f}%"
 
 
+def proportion(successes, trials):
+    """Successes per trial, at most 1; none without trials."""
+    return min(successes, trials) / trials if trials > 0 else 0.0
+
+
+def interval_text(interval, shown, unit):
+    """“1.6% – 2.4%” in `unit`, or “–” while the counts are too few to show."""
+    if not shown or interval is None:
+        return NOT_YET
+    low, high = interval
+    return f"{unit(low)} – {unit(high)}"
+
+
 @dataclass
 class VariantResult:
     variant: object
@@ -120,9 +133,7 @@ class VariantResult:
     def ctr(self):
         """Clicks per impression, at most 1: a reader who clicks twice, or before
         the appeal counted as seen, is not two readers."""
-        if self.impressions <= 0:
-            return 0.0
-        return min(self.clicks, self.impressions) / self.impressions
+        return proportion(self.clicks, self.impressions)
 
     @property
     def enough(self):
@@ -135,9 +146,7 @@ class VariantResult:
     @property
     def interval_display(self):
         interval = wilson(self.clicks, self.impressions)
-        if not self.enough or interval is None:
-            return NOT_YET
-        return f"{percent(interval[0])} – {percent(interval[1])}"
+        return interval_text(interval, self.enough, percent)
 
     # Gifts ---------------------------------------------------------------------
 
@@ -148,9 +157,7 @@ class VariantResult:
 
     @property
     def gift_rate(self):
-        if self.impressions <= 0:
-            return 0.0
-        return min(self.donations, self.impressions) / self.impressions
+        return proportion(self.donations, self.impressions)
 
     @property
     def gift_rate_display(self):
@@ -159,9 +166,7 @@ class VariantResult:
     @property
     def gift_interval_display(self):
         interval = wilson(self.donations, self.impressions)
-        if not self.enough_gifts or interval is None:
-            return NOT_YET
-        return f"{percent_fine(interval[0])} – {percent_fine(interval[1])}"
+        return interval_text(interval, self.enough_gifts, percent_fine)
 
     # Money ---------------------------------------------------------------------
 
@@ -200,10 +205,7 @@ class VariantResult:
 
     @property
     def revenue_interval_display(self):
-        interval = self.revenue_interval()
-        if not self.enough_gifts or interval is None:
-            return NOT_YET
-        return f"{self.money_per(interval[0])} – {self.money_per(interval[1])}"
+        return interval_text(self.revenue_interval(), self.enough_gifts, self.money_per)
 
     @property
     def raised_display(self):
