@@ -12,7 +12,7 @@ class ArticlesConfig(AppConfig):
 
         from newsroom import cache
 
-        from . import models
+        from . import models, signals  # noqa: F401 (signals connect on import)
 
         # Anything a reader page shows: a change makes every cached page stale.
         cache.invalidate_on(

@@ -17,7 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from richtext.republish import absolute_links
 
-from .models import Article, Author, Correction, Section, Tag, absolute_url
+from .links import absolute_url
+from .models import Article, Author, Correction, Section, Tag
 from .structured_data import date_modified
 
 # Stories per feed: about two days of news for a small newsroom.

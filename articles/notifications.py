@@ -21,7 +21,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django_tasks import task
 
-from .models import Status, WorkflowNote, WorkflowStep, absolute_url
+from .links import absolute_url
+from .models import Status, WorkflowNote, WorkflowStep
 
 EDITORS_GROUP = "Editor"
 

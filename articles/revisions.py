@@ -13,27 +13,15 @@ from reversion.models import Version
 
 from richtext.plain import plain_text
 
-from .models import Article, Author, Byline, PullQuote, Quote
+from .models import EDITORIAL_FIELDS, Article, Author, Byline, PullQuote, Quote
 
-COMPARED_FIELDS = [
-    "headline",
-    "slug",
-    "dek",
-    "body",
-    "section",
-    "tags",
-    "featured_image",
-    "licence",
-    "seo_title",
-    "seo_description",
-    "canonical_url",
-    "updated_materially_at",
-]
+COMPARED_FIELDS = [*EDITORIAL_FIELDS, "updated_materially_at"]
 
 
 def readable(version, name):
     """A field of a stored version as text an editor recognises."""
-    value = version.field_dict.get(name)
+    # Versions store fields by attribute name ("section_id").
+    value = version.field_dict.get(Article._meta.get_field(name).attname)
     if name == "body":
         # Compare the words, one block per line, not the markup.
         return plain_text(value)

@@ -5,7 +5,8 @@ Each article keeps its search document in ``Article.search_vector`` (GIN-indexed
 the headline weighs most (A), then the dek and the tag names (B), then the body (C),
 as the plain text readers read (``Article.body_text``, from ``richtext.plain_text``:
 the same words as the story's structured data and feeds, and its snippets).
-``ArticleQuerySet.update_search_vectors()`` rebuilds it in one UPDATE; the article's
+``ArticleQuerySet.update_search_vectors()`` rebuilds it (from
+``articles.models.article.document()``) in one UPDATE; the article's
 save() and every change to its tags call it (the admin saves tags after the article,
 so the article's own save cannot see them).
 
@@ -26,14 +27,10 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    SearchVector,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import F, Func, OuterRef, TextField, Value
+from django.db import connection
+from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -84,26 +81,6 @@ START, STOP = "\x02", "\x03"
 def search_config():
     """The text search configuration for the site's language."""
     return CONFIGS.get(settings.LANGUAGE_CODE.split("-")[0].lower(), "simple")
-
-
-def document():
-    """The weighted search document of an article row, for UPDATE ... SET."""
-    from .models import Tag
-
-    config = search_config()
-    tag_names = Func(
-        ArraySubquery(
-            Tag.objects.filter(articles=OuterRef("pk")).order_by().values("name")
-        ),
-        Value(" "),
-        function="array_to_string",
-        output_field=TextField(),
-    )
-    return (
-        SearchVector("headline", config=config, weight="A")
-        + SearchVector("dek", tag_names, config=config, weight="B")
-        + SearchVector("body_text", config=config, weight="C")
-    )
 
 
 def parse(text):
@@ -169,8 +146,6 @@ def results_page(queryset, text, order, number, per_page):
     and `marked_snippet` (pass those two through highlight()). Its paginator knows
     how many matched in all (`total`). One query; InvalidPage for a page that does
     not exist, before any search for a page past MAX_RESULTS."""
-    from .models import Article
-
     try:
         number = int(number)
     except (TypeError, ValueError):
@@ -190,7 +165,7 @@ def results_page(queryset, text, order, number, per_page):
     config = search_config()
     markers = START + STOP
     rows = list(
-        Article.objects.raw(
+        queryset.model.objects.raw(
             PAGE_SQL.format(
                 matches=matches_sql,
                 order=ORDERS[order],
@@ -222,8 +197,6 @@ def results_page(queryset, text, order, number, per_page):
 def has_words(text):
     """Whether `text` holds any word search can use (not only stop words or
     punctuation): one query, asked only when nothing matched, to say why."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT numnode(websearch_to_tsquery(%s::regconfig, %s)) > 0",

@@ -27,7 +27,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from .models import Article, Author, Section, Tag, absolute_url
+from .links import absolute_url
+from .models import Article, Author, Section, Tag
 from .structured_data import date_modified
 
 # URLs per sitemap page; the protocol allows 50,000, smaller pages are cheaper.

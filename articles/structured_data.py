@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from richtext.plain import plain_text
 
 from .images import shown_rendition
-from .models import absolute_url
+from .links import absolute_url
 
 # Google shows at most this many characters of a headline.
 HEADLINE_LENGTH = 110

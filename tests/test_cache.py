@@ -17,6 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import workflow
 from tests.factories import ArticleFactory, DraftFactory, UserFactory
 
 # A Redis database of the tests' own; TEST_REDIS_URL lets parallel runs keep apart.
@@ -68,7 +69,7 @@ def test_publishing_replaces_the_cached_page_at_once(client):
     client.get(reverse("articles:home"))
     editor = UserFactory(role="Editor")
     draft = DraftFactory(headline="Breaking: bridge closed")
-    draft.publish(by=editor)
+    workflow.publish(draft, by=editor)
     response = client.get(reverse("articles:home"))
     assert response["X-Cache"] == "miss"
     assert "Breaking: bridge closed" in response.content.decode()
@@ -78,7 +79,7 @@ def test_publishing_replaces_the_cached_page_at_once(client):
 def test_a_scheduled_article_appears_at_its_time_without_a_job(client):
     editor = UserFactory(role="Editor")
     article = DraftFactory(headline="Scheduled story")
-    article.publish(by=editor, at=timezone.now() + timedelta(seconds=1.5))
+    workflow.publish(article, by=editor, at=timezone.now() + timedelta(seconds=1.5))
     assert "Scheduled story" not in client.get("/").content.decode()
     assert client.get("/")["X-Cache"] == "hit"
     # Wall-clock time passes; nothing runs in between.

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 
+from articles import workflow
 from bench.nginx import CONF, NGINX, running_nginx
 from tests.factories import ArticleFactory, DraftFactory, UserFactory
 
@@ -194,7 +195,7 @@ def test_a_404_is_kept_as_briefly_as_a_page_and_stays_a_404(settings, nginx):
     # Once the story is published its address works within s-maxage (+ one
     # refresh): a cached 404 does not hide it for long.
     published = time.monotonic()
-    draft.publish(by=editor)
+    workflow.publish(draft, by=editor)
     assert wait_until(lambda: fetch(nginx, url).status in (200, 301), seconds=10)
     assert time.monotonic() - published < 1 + 1 + 1
 
@@ -207,7 +208,7 @@ def test_a_published_change_is_visible_within_s_maxage(settings, nginx):
     editor = UserFactory(role="Editor")
     draft = DraftFactory(headline="Breaking: bridge closed")
     published = time.monotonic()
-    draft.publish(by=editor)
+    workflow.publish(draft, by=editor)
     seen = wait_until(
         lambda: "Breaking: bridge closed" in fetch(nginx, "/").body, seconds=10
     )

@@ -15,7 +15,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import revisions
+from .. import revisions, workflow
+from ..links import format_local
 from ..models import (
     NOTE_LENGTH,
     Article,
@@ -23,7 +24,6 @@ from ..models import (
     PullQuote,
     Status,
     WorkflowError,
-    format_local,
 )
 from ..views import preview_link_for
 from .forms import ArticleForm
@@ -58,10 +58,13 @@ class PullQuoteInline(admin.TabularInline):
 WORKFLOW_HISTORY = 8
 
 WORKFLOW_ACTIONS = {
-    "submit": ("submit_for_review", gettext_lazy("Submitted for review.")),
-    "publish": ("publish", gettext_lazy("Published.")),
-    "unpublish": ("unpublish", gettext_lazy("Unpublished: readers no longer see it.")),
-    "send_back": ("send_back", gettext_lazy("Sent back to draft.")),
+    "submit": (workflow.submit_for_review, gettext_lazy("Submitted for review.")),
+    "publish": (workflow.publish, gettext_lazy("Published.")),
+    "unpublish": (
+        workflow.unpublish,
+        gettext_lazy("Unpublished: readers no longer see it."),
+    ),
+    "send_back": (workflow.send_back, gettext_lazy("Sent back to draft.")),
 }
 
 
@@ -261,7 +264,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        for warning in form.instance.placements_past_the_end():
+        for warning in workflow.placements_past_the_end(form.instance):
             self.message_user(request, warning, messages.WARNING)
 
     # Workflow buttons on the change form: the save happens first, then the step.
@@ -296,7 +299,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
             return HttpResponseRedirect(change_url)
         if "_revoke_preview_links" in request.POST:
             try:
-                obj.revoke_preview_links(by=request.user)
+                workflow.revoke_preview_links(obj, by=request.user)
             except PermissionDenied as error:
                 self.message_user(request, str(error), messages.ERROR)
             else:
@@ -313,11 +316,11 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         if action not in WORKFLOW_ACTIONS:
             self.keep_unsent_note(request, note)
             return None
-        method, done = WORKFLOW_ACTIONS[action]
+        step, done = WORKFLOW_ACTIONS[action]
         obj.refresh_from_db()
         started = timezone.now()
         try:
-            getattr(obj, method)(by=request.user, note=note)
+            step(obj, by=request.user, note=note)
         except PermissionDenied as error:
             self.message_user(request, str(error), messages.ERROR)
             self.keep_unsent_note(request, note)
@@ -367,7 +370,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
             is_scheduled=bool(obj and obj.is_scheduled()),
             is_expired=bool(obj and obj.is_expired()),
             is_live=bool(obj and obj.is_published()),
-            publish_problems=obj.publish_problems() if obj else [],
+            publish_problems=workflow.publish_problems(obj) if obj else [],
             workflow_notes=(
                 obj.workflow_notes.select_related("author")[:WORKFLOW_HISTORY]
                 if obj
@@ -378,13 +381,13 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         )
         return super().render_change_form(request, context, add, change, **kwargs)
 
-    # Bulk workflow actions in the list, through the same model methods.
+    # Bulk workflow actions in the list, through the same workflow steps.
 
-    def run_bulk(self, request, queryset, method, done):
+    def run_bulk(self, request, queryset, step, done):
         succeeded, failed = 0, []
         for article in queryset:
             try:
-                getattr(article, method)(by=request.user)
+                step(article, by=request.user)
                 succeeded += 1
             except (PermissionDenied, WorkflowError) as error:
                 problems = " ".join(str(p) for p in getattr(error, "problems", []))
@@ -399,7 +402,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         self.run_bulk(
             request,
             queryset,
-            "submit_for_review",
+            workflow.submit_for_review,
             lambda n: (
                 ngettext(
                     "%d article submitted for review.",
@@ -418,7 +421,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         self.run_bulk(
             request,
             queryset,
-            "publish",
+            workflow.publish,
             lambda n: (
                 ngettext("%d article published.", "%d articles published.", n) % n
             ),
@@ -432,7 +435,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         self.run_bulk(
             request,
             queryset,
-            "unpublish",
+            workflow.unpublish,
             lambda n: (
                 ngettext("%d article unpublished.", "%d articles unpublished.", n) % n
             ),
@@ -473,7 +476,7 @@ class ArticleAdmin(RichTextWarningsMixin, admin.ModelAdmin):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         try:
-            article.restore(version, by=request.user)
+            workflow.restore(article, version, by=request.user)
         except PermissionDenied as error:
             self.message_user(request, str(error), messages.ERROR)
             return HttpResponseRedirect(

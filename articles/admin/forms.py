@@ -9,7 +9,8 @@ from django.utils.translation import gettext as _
 from newsroom.admin import https_urls
 
 from .. import revisions
-from ..models import Article, format_local
+from ..links import format_local
+from ..models import Article
 
 
 class SingleLineField(forms.CharField):

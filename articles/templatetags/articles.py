@@ -9,7 +9,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from articles import parts, search, structured_data
-from articles.models import Section, absolute_url
+from articles.links import absolute_url
+from articles.models import Section
 from newsroom.memo import memo
 
 register = template.Library()

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.generic import ListView, TemplateView
 
 from .. import pagination, parts
-from ..models import Article, Author, Section, Tag, absolute_url
+from ..links import absolute_url
+from ..models import Article, Author, Section, Tag
 from .access import PublishedMixin
 from .errors import page_not_found
 

@@ -41,7 +41,7 @@ def preview_unavailable(request, status, heading, explanation):
 @never_cache
 def preview(request, token):
     """A draft shown to someone without an account, through an expiring signed link
-    that editors can revoke (Article.revoke_preview_links). A link that no longer
+    that editors can revoke (workflow.revoke_preview_links). A link that no longer
     works says why, with 410 Gone when it once worked."""
     ask = _("Ask the newsroom for a new one.")
     try:

@@ -12,7 +12,8 @@ from django.views.generic import DetailView, ListView
 from django.views.generic.detail import SingleObjectMixin
 
 from .. import share_images, structured_data
-from ..models import Quote, Speaker, absolute_url
+from ..links import absolute_url
+from ..models import Quote, Speaker
 from .access import PublishedOrStaffMixin, previewer
 
 # A year: the image's address changes whenever what it shows changes.

@@ -15,7 +15,8 @@ from django.views.generic import DetailView
 
 from richtext.republish import for_republishing
 
-from ..models import RepublishCount, absolute_url
+from ..links import absolute_url
+from ..models import RepublishCount
 from .access import PublishedMixin
 from .errors import page_not_found
 

@@ -6,8 +6,9 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView
 
-from .. import parts, structured_data
+from .. import parts, structured_data, workflow
 from ..models import Article, OldSlug
+from ..related import related_articles
 from .access import PublishedOrStaffMixin, previewer
 
 
@@ -73,11 +74,11 @@ class ArticleDetailView(PublishedOrStaffMixin, DetailView):
             preview=preview,
             # For the staff who can fix them; not for a reviewer with a link.
             placement_warnings=(
-                self.object.placements_past_the_end()
+                workflow.placements_past_the_end(self.object)
                 if preview and previewer(self.request) is not None
                 else []
             ),
             story=story,
             structured_data=data,
-            related=parts.with_cards(self.object.related_articles),
+            related=parts.with_cards(related_articles(self.object)),
         )

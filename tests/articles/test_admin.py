@@ -23,6 +23,7 @@ from PIL import Image as PILImage
 from pytest_django.asserts import assertContains
 from reversion.models import Version
 
+from articles import workflow
 from articles.models import Article, Byline, Image, PullQuote, Status, Update
 from articles.revisions import stored_rows
 from articles.views import preview_link_for
@@ -1305,10 +1306,10 @@ def test_a_restore_does_not_bring_revoked_preview_links_back(client, editor):
     client.force_login(editor)
     save_in_admin(client, draft, headline="First")
     old = urlsplit(preview_link(client, draft)).path
-    draft.revoke_preview_links(by=editor)
+    workflow.revoke_preview_links(draft, by=editor)
     version = Version.objects.get_for_object(draft).last()
     draft.refresh_from_db()
-    draft.restore(version, by=editor)
+    workflow.restore(draft, version, by=editor)
     assert Client().get(old).status_code == 410
 
 
@@ -1322,7 +1323,7 @@ def test_a_writer_cannot_revoke_preview_links(client, writer, editor):
     save_in_admin(client, draft, _revoke_preview_links="1")
     assert Client().get(link).status_code == 200
     with pytest.raises(PermissionDenied):
-        draft.revoke_preview_links(by=writer)
+        workflow.revoke_preview_links(draft, by=writer)
 
 
 def test_a_preview_link_to_a_deleted_story_says_so(client, editor):

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 
+from articles import workflow
 from articles.models import Article, Image, Status
 
 pytestmark = pytest.mark.django_db
@@ -105,4 +106,4 @@ def test_load_demo_looks_like_a_real_newsroom(client):
     # No pull quote or appeal sits past the end of a published story: saving one
     # would warn.
     for article in published:
-        assert article.placements_past_the_end() == [], article.slug
+        assert workflow.placements_past_the_end(article) == [], article.slug

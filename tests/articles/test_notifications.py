@@ -14,6 +14,7 @@ from aiosmtpd.controller import Controller
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from articles import workflow
 from articles.models import Status
 from articles.notifications import send_workflow_email
 from tests.articles.test_admin import admin_form_data, change_url
@@ -149,7 +150,9 @@ def test_sending_back_and_publishing_tell_the_writers_not_the_editor(
     submitter = people["other_writer"]
     draft.created_by = submitter
     draft.save()
-    draft.submit_for_review(by=submitter)  # no email: not on commit in this test
+    workflow.submit_for_review(
+        draft, by=submitter
+    )  # no email: not on commit in this test
     assert smtp.messages == []
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -179,7 +182,9 @@ def test_scheduling_tells_the_writers_when(
     people, draft, smtp, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        draft.publish(by=people["maya"], at=timezone.now() + timedelta(days=1))
+        workflow.publish(
+            draft, by=people["maya"], at=timezone.now() + timedelta(days=1)
+        )
     (message,) = smtp.messages
     assert message["to"] == ["tom@newsroom.test"]
     assert message["subject"] == f"Scheduled: {HEADLINE}"

@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from articles import workflow
 from articles.models import Article, Correction, Status, Update, WorkflowError
+from articles.related import related_articles
 from tests.articles.test_admin import admin_form_data, change_url
 from tests.factories import (
     ArticleFactory,
@@ -71,7 +73,7 @@ def test_an_expired_story_is_not_published_by_the_one_definition(stories):
     assert Article.objects.reader_page(gone.slug) is None
     assert Article.objects.reader_page(stays.slug).pk == stays.pk
     stays.related_ids = [gone.pk]
-    assert stays.related_articles == []
+    assert related_articles(stays) == []
 
 
 def test_readers_find_an_expired_story_nowhere(client, stories):
@@ -120,7 +122,7 @@ def test_the_unpublish_time_comes_after_the_publish_time():
 def test_publishing_with_a_past_unpublish_time_is_refused():
     draft = DraftFactory(unpublish_at=ago(minutes=5))
     with pytest.raises(WorkflowError) as error:
-        draft.publish(by=UserFactory(role="Editor"))
+        workflow.publish(draft, by=UserFactory(role="Editor"))
     assert "unpublish time has passed" in " ".join(map(str, error.value.problems))
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT

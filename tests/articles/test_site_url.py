@@ -1,6 +1,6 @@
 """Every link the site makes to itself for use elsewhere (canonical links, social
 cards, structured data, feeds, sitemaps, republished copies) is on SITE_URL, through
-one helper (articles.models.absolute_url), whichever host name the request used."""
+one helper (articles.links.absolute_url), whichever host name the request used."""
 
 import re
 

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from reversion.models import Version
 
+from articles import workflow
 from articles.models import Article, Status, WorkflowError
 from tests.factories import (
     ArticleFactory,
@@ -29,7 +30,7 @@ def writer():
 
 def test_writer_submits_their_own_draft_for_review(writer):
     article = DraftFactory(created_by=writer)
-    article.submit_for_review(by=writer)
+    workflow.submit_for_review(article, by=writer)
     article.refresh_from_db()
     assert article.status == Status.IN_REVIEW
 
@@ -37,7 +38,7 @@ def test_writer_submits_their_own_draft_for_review(writer):
 def test_writer_cannot_submit_someone_elses_draft(writer):
     article = DraftFactory(created_by=UserFactory(role="Writer"))
     with pytest.raises(PermissionDenied):
-        article.submit_for_review(by=writer)
+        workflow.submit_for_review(article, by=writer)
     assert Article.objects.get(pk=article.pk).status == Status.DRAFT
 
 
@@ -57,20 +58,20 @@ def test_writer_can_never_publish_unpublish_or_send_back(writer, step):
         )
         article.refresh_from_db()
     with pytest.raises(PermissionDenied):
-        getattr(article, step)(by=writer)
+        getattr(workflow, step)(article, by=writer)
     assert Article.objects.get(pk=article.pk).status == article.status
 
 
 def test_writer_cannot_edit_an_article_once_it_is_in_review(writer):
     article = DraftFactory(created_by=writer)
-    article.submit_for_review(by=writer)
+    workflow.submit_for_review(article, by=writer)
     assert article.can_edit(writer) is False
 
 
 def test_editor_publishes_now(editor):
     article = DraftFactory()
     before = timezone.now()
-    article.publish(by=editor)
+    workflow.publish(article, by=editor)
     article.refresh_from_db()
     assert article.status == Status.PUBLISHED
     assert before <= article.published_at <= timezone.now()
@@ -81,7 +82,7 @@ def test_editor_publishes_now(editor):
 
 def test_scheduled_article_is_hidden_until_its_time_and_appears_without_a_job(editor):
     article = DraftFactory()
-    article.publish(by=editor, at=timezone.now() + timedelta(hours=2))
+    workflow.publish(article, by=editor, at=timezone.now() + timedelta(hours=2))
     assert article.is_scheduled() is True
     assert article.state_label == "Scheduled"
     assert article not in Article.objects.published()
@@ -97,7 +98,7 @@ def test_scheduled_article_is_hidden_until_its_time_and_appears_without_a_job(ed
 def test_a_past_publish_time_set_on_a_draft_backdates_the_story(editor):
     when = timezone.now() - timedelta(days=800)
     article = DraftFactory(published_at=when, developing=True)
-    article.publish(by=editor)
+    workflow.publish(article, by=editor)
     article.refresh_from_db()
     assert article.published_at == when
     assert article.is_published() is True
@@ -109,7 +110,7 @@ def test_a_past_publish_time_set_on_a_draft_backdates_the_story(editor):
 
 def test_backdating_a_live_story_moves_its_first_publication_and_coverage(editor):
     article = DraftFactory(developing=True)
-    article.publish(by=editor)
+    workflow.publish(article, by=editor)
     article.refresh_from_db()
     # Flagged while a draft: coverage starts when readers could first see it.
     assert article.coverage_started_at == article.published_at
@@ -123,7 +124,7 @@ def test_backdating_a_live_story_moves_its_first_publication_and_coverage(editor
 
 def test_coverage_flagged_after_publication_starts_when_flagged(editor):
     article = DraftFactory()
-    article.publish(by=editor)
+    workflow.publish(article, by=editor)
     article.developing = True
     article.save()
     article.refresh_from_db()
@@ -138,30 +139,30 @@ def test_coverage_flagged_after_publication_starts_when_flagged(editor):
 def test_a_scheduled_story_taken_back_keeps_its_time_and_was_never_published(editor):
     when = timezone.now() + timedelta(hours=3)
     article = DraftFactory()
-    article.publish(by=editor, at=when)
-    article.unpublish(by=editor)
+    workflow.publish(article, by=editor, at=when)
+    workflow.unpublish(article, by=editor)
     article.refresh_from_db()
     assert article.published_at == when
     assert article.first_published_at is None
-    article.publish(by=editor)
+    workflow.publish(article, by=editor)
     assert article.is_scheduled() is True
     assert article.first_published_at == when
 
 
 def test_republishing_keeps_the_first_publication_time(editor):
     article = DraftFactory()
-    article.publish(by=editor, at=timezone.now() - timedelta(days=3))
+    workflow.publish(article, by=editor, at=timezone.now() - timedelta(days=3))
     first = article.first_published_at
-    article.unpublish(by=editor)
+    workflow.unpublish(article, by=editor)
     assert article not in Article.objects.published()
-    article.publish(by=editor)
+    workflow.publish(article, by=editor)
     assert article.first_published_at == first
 
 
 def test_editor_sends_an_article_in_review_back_to_draft(editor, writer):
     article = DraftFactory(created_by=writer)
-    article.submit_for_review(by=writer)
-    article.send_back(by=editor)
+    workflow.submit_for_review(article, by=writer)
+    workflow.send_back(article, by=editor)
     assert article.status == Status.DRAFT
     assert article.can_edit(writer) is True
 
@@ -169,12 +170,12 @@ def test_editor_sends_an_article_in_review_back_to_draft(editor, writer):
 def test_steps_out_of_order_are_refused(editor):
     draft = DraftFactory()
     with pytest.raises(WorkflowError):
-        draft.unpublish(by=editor)
+        workflow.unpublish(draft, by=editor)
     with pytest.raises(WorkflowError):
-        draft.send_back(by=editor)
+        workflow.send_back(draft, by=editor)
     published = ArticleFactory()
     with pytest.raises(WorkflowError):
-        published.submit_for_review(by=editor)
+        workflow.submit_for_review(published, by=editor)
 
 
 def test_publish_gate_lists_everything_missing(editor):
@@ -186,7 +187,7 @@ def test_publish_gate_lists_everything_missing(editor):
     )
     article.bylines.all().delete()
     with pytest.raises(WorkflowError) as refused:
-        article.publish(by=editor)
+        workflow.publish(article, by=editor)
     assert [str(p) for p in refused.value.problems] == [
         "Add at least one byline.",
         "Choose a section.",
@@ -201,13 +202,13 @@ def test_publish_gate_passes_a_complete_article():
         section=SectionFactory(),
         body='<p>Text</p><figure class="image"><img src="/a.jpg" alt="River"></figure>',
     )
-    assert article.publish_problems() == []
+    assert workflow.publish_problems(article) == []
 
 
 def test_each_workflow_step_is_a_revision_with_who_and_what(editor, writer):
     article = DraftFactory(created_by=writer)
-    article.submit_for_review(by=writer)
-    article.publish(by=editor)
+    workflow.submit_for_review(article, by=writer)
+    workflow.publish(article, by=editor)
     comments = [
         (v.revision.user.username, v.revision.get_comment())
         for v in Version.objects.get_for_object(article).order_by("pk")

@@ -4,6 +4,7 @@ when sending back; stored with who, when and which step, and shown on the story.
 import pytest
 from django.utils.html import escape
 
+from articles import workflow
 from articles.models import NOTE_LENGTH, Status, WorkflowError, WorkflowNote
 from tests.articles.test_admin import admin_form_data, change_url, messages_of
 from tests.factories import AuthorFactory, DraftFactory, UserFactory
@@ -80,9 +81,9 @@ def test_writer_submits_with_a_note_and_the_editor_sends_back_with_one(
 
 def test_a_step_without_a_note_is_recorded_and_publishing_records_its_step(editor):
     draft = DraftFactory()
-    draft.submit_for_review(by=editor)
-    draft.publish(by=editor)
-    draft.unpublish(by=editor, note="Legal asked us to hold it.")
+    workflow.submit_for_review(draft, by=editor)
+    workflow.publish(draft, by=editor)
+    workflow.unpublish(draft, by=editor, note="Legal asked us to hold it.")
     steps = [(n.action, n.text) for n in draft.workflow_notes.all()]
     assert steps == [
         ("unpublished", "Legal asked us to hold it."),
@@ -93,7 +94,7 @@ def test_a_step_without_a_note_is_recorded_and_publishing_records_its_step(edito
 
 def test_a_note_is_markup_free_text_on_the_change_form(client, editor):
     draft = DraftFactory(status=Status.IN_REVIEW)
-    draft.send_back(by=editor, note="<script>alert(1)</script>\nLine two")
+    workflow.send_back(draft, by=editor, note="<script>alert(1)</script>\nLine two")
     client.force_login(editor)
     page = client.get(change_url(draft)).content.decode()
     assert "<script>alert(1)</script>" not in page
@@ -103,7 +104,7 @@ def test_a_note_is_markup_free_text_on_the_change_form(client, editor):
 def test_a_note_too_long_stops_the_step_and_is_given_back(client, writer):
     draft = DraftFactory(created_by=writer)
     with pytest.raises(WorkflowError):
-        draft.submit_for_review(by=writer, note="x" * (NOTE_LENGTH + 1))
+        workflow.submit_for_review(draft, by=writer, note="x" * (NOTE_LENGTH + 1))
     assert not WorkflowNote.objects.exists()
 
     client.force_login(writer)

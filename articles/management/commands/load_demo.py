@@ -14,6 +14,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 from PIL import ImageDraw
 
+from articles import workflow
 from articles.images import process_upload
 from articles.models import (
     Article,
@@ -812,11 +813,11 @@ class Command(BaseCommand):
                         article=article, author=authors[author_slug], position=position
                     )
             if state == Status.IN_REVIEW:
-                article.submit_for_review(by=editor)
+                workflow.submit_for_review(article, by=editor)
             elif state in (Status.PUBLISHED, "scheduled", Status.UNPUBLISHED):
-                article.publish(by=editor, at=now - age)
+                workflow.publish(article, by=editor, at=now - age)
                 if state == Status.UNPUBLISHED:
-                    article.unpublish(by=editor)
+                    workflow.unpublish(article, by=editor)
 
     def load_stories(self, users):
         """A developing story with a dozen updates (one pinned), a concluded one, and
