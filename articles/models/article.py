@@ -461,20 +461,7 @@ class Article(models.Model):
         """Under a Creative Commons licence others may republish the story."""
         return bool(self.licence_url)
 
-    # Workflow. Every step checks who asks on the server; the admin's buttons only
-    # call these methods.
-
-    def can_preview(self, user):
-        """Whether `user` may read this article before readers can (see
-        ArticleQuerySet.previewable_by)."""
-        if not (user.is_active and user.is_staff):
-            return False
-        if user.has_perm("articles.publish_article"):
-            return True
-        return user.has_perm("articles.change_article") and (
-            self.created_by_id == user.pk
-            or self.bylines.filter(author__user=user).exists()
-        )
+    # Who may change the story (the steps themselves are articles.workflow).
 
     def can_edit(self, user):
         if user.has_perm("articles.publish_article"):

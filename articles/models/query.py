@@ -192,21 +192,12 @@ class ArticleQuerySet(models.QuerySet):
         call it too (or run `manage.py update_search_vectors`)."""
         return self.update(search_vector=document())
 
-    def developing(self):
-        return self.filter(developing=True)
-
     def scheduled(self):
         return self.filter(status=Status.PUBLISHED, published_at__gt=timezone.now())
 
     def expiring(self):
         """Published stories with an unpublish time still to come."""
         return self.filter(status=Status.PUBLISHED, unpublish_at__gt=timezone.now())
-
-    def editable_by(self, user):
-        """Editors see every article; a writer only those they created or sign."""
-        if user.has_perm("articles.publish_article"):
-            return self
-        return self.filter(Q(created_by=user) | Q(authors__user=user)).distinct()
 
     def previewable_by(self, user):
         """The articles `user` may read before readers can (drafts, stories in

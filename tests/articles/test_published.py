@@ -23,7 +23,7 @@ MOMENTS = st.one_of(st.none(), MINUTES)
 
 
 @settings(
-    max_examples=150,
+    max_examples=80,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
