@@ -122,11 +122,6 @@ def test_the_donations_finder_finds_every_kind_of_reference(tmp_path):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="articles.workflow.placements_past_the_end still looks up "
-    "donations.Appeal; the views team replaces it with a seam",
-)
 def test_articles_never_imports_donations():
     found = {
         f"{path.relative_to(ROOT)}:{line}": name
