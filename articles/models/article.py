@@ -224,7 +224,7 @@ class Article(models.Model):
     body_text = models.TextField(default="", blank=True, editable=False)
     # Headline, dek, tags and body, weighted, for full-text search (articles.search).
     search_vector = SearchVectorField(null=True, editable=False)
-    # The related stories chosen for this one, best first (related_articles); empty
+    # The related stories chosen for this one, best first (articles.related); empty
     # (None) until a reader first asks, and again after any save or tag change.
     related_ids = ArrayField(models.BigIntegerField(), null=True, editable=False)
     # The story's teaser and the unchanging parts of its page, rendered once

@@ -3,6 +3,9 @@ What an article is to readers: its statuses, the one definition of published, an
 the ArticleQuerySet that every list, page, feed and search reads stories through.
 """
 
+import functools
+from datetime import UTC, datetime
+
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, models
@@ -25,12 +28,13 @@ class Status(models.TextChoices):
     UNPUBLISHED = "unpublished", _("Unpublished")
 
 
-def published_q(prefix=""):
+def published_q(prefix="", now=None):
     """The one definition of what readers may see. A scheduled article is
     published with a future time: it appears on its own when the time comes; one
     with an unpublish time disappears on its own when that comes. `prefix` is the
-    path to the article from another model ("article__")."""
-    now = timezone.now()
+    path to the article from another model ("article__"); `now`, the moment asked
+    about (the current time unless given)."""
+    now = now or timezone.now()
     return Q(
         **{
             f"{prefix}status": Status.PUBLISHED,
@@ -61,6 +65,17 @@ def document():
     )
 
 
+# Stands for "now" in the published condition compiled once (published_sql).
+COMPILED_AT = datetime(1, 1, 1, tzinfo=UTC)
+
+
+@functools.cache
+def _compiled_published(model):
+    query = model.objects.filter(published_q(now=COMPILED_AT)).query
+    compiler = query.get_compiler(connection=connection)
+    return query.where.as_sql(compiler, connection)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published_q())
@@ -70,10 +85,11 @@ class ArticleQuerySet(models.QuerySet):
         (front_page, reader_page, related.related_articles), on `articles_article`:
         the ORM spends three times as long building and reading those queries as
         PostgreSQL spends answering them, but the condition itself is compiled by
-        Django from published_q(), so it cannot say anything else."""
-        query = self.model.objects.filter(published_q()).query
-        compiler = query.get_compiler(connection=connection)
-        return query.where.as_sql(compiler, connection)
+        Django from published_q(), so it cannot say anything else. Compiled once;
+        each call puts the current time in."""
+        sql, params = _compiled_published(self.model)
+        now = timezone.now()
+        return sql, [now if param == COMPILED_AT else param for param in params]
 
     def reader_page(self, slug):
         """The published story at `slug` as its page needs it, or None: every
