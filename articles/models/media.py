@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..images import make_renditions
+from ..images import make_renditions, shown_rendition
 
 
 class Image(models.Model):
@@ -95,6 +95,6 @@ class Image(models.Model):
         return self.srcset("fallback")
 
     def fallback_url(self):
-        """The largest rendition up to 1200 pixels: the plain <img src>."""
-        fitting = [r for r in self.renditions if r["width"] <= 1200] or self.renditions
-        return self.file.storage.url(fitting[-1]["fallback"]) if fitting else ""
+        """The plain <img src>: the rendition images.shown_rendition picks."""
+        rendition = shown_rendition(self.renditions)
+        return self.file.storage.url(rendition["fallback"]) if rendition else ""
