@@ -127,8 +127,9 @@ def test_front_page_hides_drafts_and_scheduled_stories(client):
 def test_the_front_page_query_agrees_with_published(client):
     """The front page's stories come from one hand-written query (front_page),
     as do the story page and its related stories (reader_page, related_articles):
-    each must show what Article.objects.published() would, newest first, and
-    nothing else."""
+    each must pick and order what Article.objects.published() would, newest
+    first, and nothing else. (Their published condition is compiled from
+    published_q; test_published.py holds every form of the rule to it.)"""
     from articles.models import Article
 
     sections = SectionFactory.create_batch(3)
