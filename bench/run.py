@@ -35,7 +35,6 @@ import time
 from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from statistics import median
 from urllib.parse import quote
@@ -472,13 +471,22 @@ def main():
 
     def load(port, path, connections=options.connections, **kwargs):
         """wrk on one page, as a function of the seconds to load for."""
-        return partial(
-            wrk,
-            f"http://127.0.0.1:{port}{path}",
-            connections=connections,
-            threads=min(options.threads, connections),
-            **kwargs,
-        )
+
+        def slice_of(seconds):
+            found = wrk(
+                f"http://127.0.0.1:{port}{path}",
+                seconds,
+                connections,
+                min(options.threads, connections),
+                **kwargs,
+            )
+            # When wrk stops, the requests waiting in the server's queue are still
+            # answered: wait for them (a health check answered last), or the next
+            # slice, the other side of the pair, would pay for them.
+            urlopen(f"http://127.0.0.1:{port}/healthz", timeout=120).read()
+            return found
+
+        return slice_of
 
     def baseline(name):
         return load(uncached_port, f"/bench/baseline/{kilobytes(sizes[name]) * 1024}/")
