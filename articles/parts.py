@@ -10,9 +10,10 @@ _story_parts.html) and keeps them on the story's row (Article.card_parts and
 story_parts); later pages put them together with what does change by itself
 (updates, corrections, appeals, related stories).
 
-Keeping them right is the database's job, not the code's: triggers (migrations
-0012, 0013) forget a story's parts whenever anything they show changes, by whatever
-path (the admin, a bulk update, an SQL import), and move its `parts_generation` on.
+Keeping them right is the database's job, not the code's: triggers generated from
+what articles.caching declares the parts show forget a story's parts whenever any
+of it changes, by whatever path (the admin, a bulk update, an SQL import), and move
+its `parts_generation` on.
 A render is stored only if the generation is still the one it started from, so a
 render that raced a change is dropped rather than kept. Parts also carry the version
 of the templates, code and settings they were rendered with (version()): after a
@@ -23,7 +24,9 @@ import functools
 import hashlib
 import json
 import re
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.serializers.json import DjangoJSONEncoder
@@ -53,18 +56,23 @@ HTML_STORY_PARTS = ("meta", "header", "figure", "footer")
 HEADINGS = {"h2", "h3"}
 
 
+def code_sources():
+    """The templates and code parts are rendered with: every template and every
+    module of the project's own apps, in their sub-packages too."""
+    base = settings.BASE_DIR
+    ours = [Path(app.path) for app in apps.get_app_configs()]
+    packages = [path for path in ours if path.parent == base]
+    return [
+        *sorted((base / "templates").rglob("*.html")),
+        *sorted(path for package in packages for path in package.rglob("*.py")),
+    ]
+
+
 @functools.cache
 def _code_digest():
-    """The templates and code parts are rendered with, as of this process."""
+    """code_sources() as of this process."""
     digest = hashlib.blake2b(digest_size=8)
-    app = settings.BASE_DIR / "articles"
-    sources = [
-        *sorted((settings.BASE_DIR / "templates" / "articles").rglob("*.html")),
-        *sorted(app.glob("*.py")),
-        *sorted((app / "templatetags").glob("*.py")),
-        *sorted((settings.BASE_DIR / "richtext").rglob("*.py")),
-    ]
-    for path in sources:
+    for path in code_sources():
         digest.update(str(path.relative_to(settings.BASE_DIR)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()

@@ -183,6 +183,19 @@ def test_parts_from_other_templates_or_settings_are_rendered_again(
     assert parts.fresh(stored(story)["story_parts"])
 
 
+def test_the_version_reads_every_module_of_the_apps_in_their_packages_too(settings):
+    sources = {str(p.relative_to(settings.BASE_DIR)) for p in parts.code_sources()}
+    assert "articles/templatetags/articles.py" in sources
+    assert "articles/management/commands/load_demo.py" in sources
+    assert "templates/articles/includes/_story_parts.html" in sources
+    assert "templates/base.html" in sources
+    packages = [p for p in (settings.BASE_DIR / "articles").iterdir() if p.is_dir()]
+    for package in packages:
+        for module in package.rglob("*.py"):
+            assert str(module.relative_to(settings.BASE_DIR)) in sources
+    assert not [name for name in sources if ".venv" in name]
+
+
 def test_a_teaser_heading_is_h2_or_h3(story):
     story.card_parts = stored(story)["card_parts"]
     parts.with_cards([story])
