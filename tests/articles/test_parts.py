@@ -189,6 +189,7 @@ def test_the_version_reads_every_module_of_the_apps_in_their_packages_too(settin
     assert "articles/management/commands/load_demo.py" in sources
     assert "templates/articles/includes/_story_parts.html" in sources
     assert "templates/base.html" in sources
+    assert "richtext/sanitize.py" in sources
     packages = [p for p in (settings.BASE_DIR / "articles").iterdir() if p.is_dir()]
     for package in packages:
         for module in package.rglob("*.py"):
