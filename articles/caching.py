@@ -214,7 +214,9 @@ DECLARE found record;
 BEGIN
     FOR found IN
         SELECT t.tgname, t.tgrelid::regclass AS tbl, t.tgfoid::regprocedure AS fn
-        FROM pg_trigger t WHERE NOT t.tgisinternal AND t.tgname LIKE '%{SUFFIX}'
+        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE NOT t.tgisinternal AND t.tgname LIKE '%{SUFFIX}'
+        AND c.relnamespace = current_schema()::regnamespace
     LOOP
         EXECUTE format('DROP TRIGGER %I ON %s', found.tgname, found.tbl);
         EXECUTE format('DROP FUNCTION IF EXISTS %s', found.fn);
