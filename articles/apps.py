@@ -12,7 +12,7 @@ class ArticlesConfig(AppConfig):
 
         from newsroom import cache
 
-        from . import models, signals  # noqa: F401 (signals connect on import)
+        from . import models, renditions, signals  # noqa: F401 (receivers connect on import)
 
         # Anything a reader page shows: a change makes every cached page stale.
         cache.invalidate_on(

@@ -3,12 +3,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from ..images import make_renditions, shown_rendition
+from ..images import shown_rendition
 
 
 class Image(models.Model):
     """An uploaded photo or graphic, stored re-encoded and stripped of metadata
-    (articles.images), with renditions made once when the file is saved."""
+    (articles.images), with renditions made by the task worker once the file is
+    saved (articles.renditions): until they land, pages show the stored file."""
 
     file = models.ImageField(
         _("file"),
@@ -80,10 +81,9 @@ class Image(models.Model):
             Image.objects.filter(pk=self.pk).values_list("file", flat=True).first()
             != self.file.name
         )
+        if file_changed:
+            self.renditions = []  # the old file's, if any
         super().save(*args, **kwargs)
-        if file_changed and self.file:
-            self.renditions = make_renditions(self.file.name, self.file.storage)
-            super().save(update_fields=["renditions"])
 
     def srcset(self, kind="webp"):
         storage = self.file.storage
@@ -95,6 +95,9 @@ class Image(models.Model):
         return self.srcset("fallback")
 
     def fallback_url(self):
-        """The plain <img src>: the rendition images.shown_rendition picks."""
+        """The plain <img src>: the largest rendition up to 1,200 pixels, or the
+        stored file until the worker has made them."""
         rendition = shown_rendition(self.renditions)
-        return self.file.storage.url(rendition["fallback"]) if rendition else ""
+        if rendition is None:
+            return self.file.url
+        return self.file.storage.url(rendition["fallback"])

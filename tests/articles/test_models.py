@@ -20,7 +20,9 @@ def photo(width=2000, height=1000):
 
 
 def test_an_image_gets_its_renditions_once_when_saved():
+    # Made by a task (articles.renditions), at once in tests.
     image = Image.objects.create(file=photo(), alt_text="The river at dawn")
+    image.refresh_from_db()
     assert [r["width"] for r in image.renditions] == [480, 800, 1200, 1600]
     assert (image.width, image.height) == (2000, 1000)
     made = image.renditions
@@ -32,6 +34,7 @@ def test_an_image_gets_its_renditions_once_when_saved():
 
 def test_an_image_offers_webp_and_fallback_sources():
     image = Image.objects.create(file=photo(), alt_text="The river at dawn")
+    image.refresh_from_db()
     assert image.srcset().count(".webp ") == 4
     assert image.srcset().endswith("1600.webp 1600w")
     assert image.srcset_fallback().endswith("1600.jpg 1600w")
