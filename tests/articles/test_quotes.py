@@ -606,6 +606,7 @@ def test_speaker_page_shows_their_photo(client):
         file=process_upload(demo_picture("council")), alt_text="Ana Ruiz in 2023"
     )
     speaker = PullQuoteFactory(quote__speaker__photo=photo).quote.speaker
+    photo.refresh_from_db()  # with the renditions its task made
 
     page = html(client.get(speaker.get_absolute_url()))
 
