@@ -1,7 +1,7 @@
-"""Stored parts of stories (articles.parts, migration 0012): a story's teaser and
-the unchanging parts of its page are rendered once, kept on its row, and forgotten
-by the database whenever anything they show changes, by any path; a page built from
-them is the page built from the rows."""
+"""Stored parts of stories (articles.parts): a story's teaser and the unchanging
+parts of its page are rendered once, kept on its row, and forgotten by the database
+(triggers generated from articles.caching) whenever anything they show changes, by
+any path; a page built from them is the page built from the rows."""
 
 import pytest
 from django.db import connection
