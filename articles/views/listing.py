@@ -118,83 +118,84 @@ class LatestView(StoryListView):
     template_name = "articles/latest.html"
 
 
-class SectionView(StoryListView):
-    template_name = "articles/section.html"
+class SubjectView(StoryListView):
+    """The stories of one section, tag or author, named by the slug in the URL.
+    `kind` names the subject in the template's context and its feeds' URLs
+    (articles:<kind>-feed, articles:<kind>-feed-atom)."""
+
+    kind = None
+
+    def get_subject(self, slug):
+        """The section, tag or author, or Http404."""
+        raise NotImplementedError
+
+    def of_subject(self, stories):
+        raise NotImplementedError
 
     def get_queryset(self):
+        self.subject = self.get_subject(self.kwargs["slug"])
+        return self.of_subject(super().get_queryset())
+
+    def get_title(self):
+        return self.subject.name
+
+    def get_feeds(self):
+        slug = {"slug": self.subject.slug}
+        return (
+            reverse(f"articles:{self.kind}-feed", kwargs=slug),
+            reverse(f"articles:{self.kind}-feed-atom", kwargs=slug),
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**{self.kind: self.subject}, **kwargs)
+
+
+class SectionView(SubjectView):
+    template_name = "articles/section.html"
+    kind = "section"
+
+    def get_subject(self, slug):
         # From the sections the worker keeps for the menu (newsroom.memo).
-        slug = self.kwargs["slug"]
-        self.section = next(
+        section = next(
             (section for section in Section.objects.in_menu() if section.slug == slug),
             None,
         )
-        if self.section is None:
+        if section is None:
             raise Http404(_("No section found matching the query"))
-        return super().get_queryset().filter(section=self.section)
+        return section
 
-    def get_title(self):
-        return self.section.name
-
-    def get_feeds(self):
-        slug = {"slug": self.section.slug}
-        return (
-            reverse("articles:section-feed", kwargs=slug),
-            reverse("articles:section-feed-atom", kwargs=slug),
-        )
+    def of_subject(self, stories):
+        return stories.filter(section=self.subject)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            section=self.section,
-            description=self.section.description,
-            hide_section=True,
-            **kwargs,
+            description=self.subject.description, hide_section=True, **kwargs
         )
 
 
-class TagView(StoryListView):
+class TagView(SubjectView):
     template_name = "articles/tag.html"
+    kind = "tag"
 
-    def get_queryset(self):
-        self.tag = get_object_or_404(Tag, slug=self.kwargs["slug"])
-        return super().get_queryset().filter(tags=self.tag)
+    def get_subject(self, slug):
+        return get_object_or_404(Tag, slug=slug)
 
-    def get_title(self):
-        return self.tag.name
-
-    def get_feeds(self):
-        slug = {"slug": self.tag.slug}
-        return (
-            reverse("articles:tag-feed", kwargs=slug),
-            reverse("articles:tag-feed-atom", kwargs=slug),
-        )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(tag=self.tag, **kwargs)
+    def of_subject(self, stories):
+        return stories.filter(tags=self.subject)
 
 
-class AuthorView(StoryListView):
+class AuthorView(SubjectView):
     template_name = "articles/author.html"
+    kind = "author"
 
-    def get_queryset(self):
-        self.author = get_object_or_404(
-            Author.objects.select_related("photo"), slug=self.kwargs["slug"]
-        )
-        return super().get_queryset().filter(bylines__author=self.author)
+    def get_subject(self, slug):
+        return get_object_or_404(Author.objects.select_related("photo"), slug=slug)
 
-    def get_title(self):
-        return self.author.name
-
-    def get_feeds(self):
-        slug = {"slug": self.author.slug}
-        return (
-            reverse("articles:author-feed", kwargs=slug),
-            reverse("articles:author-feed-atom", kwargs=slug),
-        )
+    def of_subject(self, stories):
+        return stories.filter(bylines__author=self.subject)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            author=self.author, description=self.author.title, **kwargs
-        )
+        return super().get_context_data(description=self.subject.title, **kwargs)
 
 
 class ArchiveView(StoryListView):
