@@ -10,7 +10,7 @@ from newsroom.admin import https_urls
 
 from .. import revisions
 from ..links import format_local
-from ..models import Article
+from ..models import EDITORIAL_FIELDS, Article
 
 
 class SingleLineField(forms.CharField):
@@ -37,17 +37,7 @@ class ArticleForm(forms.ModelForm):
     class Meta:
         model = Article
         fields = [
-            "headline",
-            "slug",
-            "dek",
-            "body",
-            "section",
-            "tags",
-            "featured_image",
-            "licence",
-            "seo_title",
-            "seo_description",
-            "canonical_url",
+            *EDITORIAL_FIELDS,
             "published_at",
             "unpublish_at",
             "updated_materially_at",
