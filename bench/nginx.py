@@ -55,17 +55,14 @@ http {{
 """
 
 
-@contextlib.contextmanager
-def running_nginx(root: Path, upstream: str, workers=1, connections=64, port=None):
-    """nginx with docker/nginx.conf (nginx_conf) in front of upstream, its files in
-    root (media/ is the media volume); yields its base URL and the config file."""
-    if NGINX is None:
-        raise RuntimeError("no nginx binary: apt-get install nginx-light")
-    (root / "media").mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
+def _start(root, upstream, workers, connections, port):
+    """nginx started on port, its config in root/nginx.conf; None when the port
+    was taken."""
     conf = root / "nginx.conf"
     conf.write_text(nginx_conf(root, upstream, port, workers, connections))
     error_log = root / "error.log"
+    pid_file = root / "nginx.pid"
+    pid_file.unlink(missing_ok=True)
     process = subprocess.Popen(
         [
             NGINX,
@@ -76,25 +73,50 @@ def running_nginx(root: Path, upstream: str, workers=1, connections=64, port=Non
             "-e",
             str(error_log),
             "-g",
-            f"daemon off; pid {root / 'nginx.pid'};",
+            f"daemon off; pid {pid_file};",
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 10
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+    while not pid_file.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            output = process.communicate()[0].decode()
+            log = error_log.read_text() if error_log.exists() else ""
+            if "Address already in use" in output + log:
+                error_log.unlink(missing_ok=True)
+                return None
+            raise RuntimeError(f"nginx did not start:\n{output}\n{log}")
+        time.sleep(0.05)
+    socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    return process
+
+
+@contextlib.contextmanager
+def running_nginx(root: Path, upstream: str, workers=1, connections=64, port=None):
+    """nginx with docker/nginx.conf (nginx_conf) in front of upstream, its files in
+    root (media/ is the media volume); yields its base URL and the config file."""
+    if NGINX is None:
+        raise RuntimeError("no nginx binary: apt-get install nginx-light")
+    (root / "media").mkdir(parents=True, exist_ok=True)
+    # A free port can be taken by another program between free_port() and nginx's
+    # bind (another test run on the machine): nginx then retries, fails and exits,
+    # and the other program would answer our requests. So nginx counts as started
+    # only once it has written its pid file, which it does after binding, and a
+    # port lost that way is replaced by another.
+    for _attempt in range(5):
+        chosen = port or free_port()
+        process = _start(root, upstream, workers, connections, chosen)
+        if process is not None:
             break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                output = process.communicate()[0].decode()
-                log = error_log.read_text() if error_log.exists() else ""
-                raise RuntimeError(f"nginx did not start:\n{output}\n{log}") from None
-            time.sleep(0.05)
+        if port:
+            raise RuntimeError(f"nginx could not bind port {port}: it is taken")
+    else:
+        raise RuntimeError("nginx could not bind a free port in 5 attempts")
+    conf, error_log = root / "nginx.conf", root / "error.log"
     try:
-        yield f"http://127.0.0.1:{port}", conf
+        yield f"http://127.0.0.1:{chosen}", conf
     finally:
         process.terminate()
         try:

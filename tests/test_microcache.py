@@ -44,6 +44,34 @@ def nginx(live_server, tmp_path):
         yield base
 
 
+def test_nginx_started_on_a_port_taken_meanwhile_moves_to_another(
+    live_server, tmp_path, monkeypatch
+):
+    """free_port() gives a port that another program (another test run's silent
+    server, say) takes before nginx binds it: nginx must not be taken for started
+    because something answers the connection there."""
+    import socket
+
+    from bench import nginx as bench_nginx
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen(8)  # accepts connections, never answers
+    taken = squatter.getsockname()[1]
+    ports = iter([taken])
+    real_free_port = bench_nginx.free_port
+    monkeypatch.setattr(
+        bench_nginx, "free_port", lambda: next(ports, None) or real_free_port()
+    )
+    root = tmp_path / "nginx"
+    try:
+        with running_nginx(root, urlsplit(live_server.url).netloc) as (base, _conf):
+            assert urlsplit(base).port != taken
+            assert fetch(base, "/healthz").headers.get("server", "").startswith("nginx")
+    finally:
+        squatter.close()
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
