@@ -52,6 +52,8 @@ MAX_STORED_EDGE = 3200
 # a page's plain <img src>, structured data, the editor's default. srcset offers
 # the others.
 SHOWN_WIDTH = 1200
+# Where the editor's upload stores the photos inserted in a body (no Image row).
+EDITOR_UPLOADS = "images/editor/"
 
 # Format found in the upload -> format we write. GIFs become a still PNG of
 # their first frame; "MPO" is how Pillow names the multi-picture JPEGs many
@@ -361,25 +363,29 @@ SIZES_ATTR = re.compile(r'\ssizes="[^"]*"')
 
 def responsive_body_images(html, storage=None):
     """Sanitized body HTML with each image made responsive: the srcset of its
-    renditions when it has none (photos inserted before the editor wrote them),
-    sizes for the story's column, and loading="lazy"."""
+    renditions when it has none (photos inserted before the editor wrote them, and
+    stored editor uploads once the worker has made theirs), sizes for the story's
+    column, and loading="lazy"."""
     storage = storage or default_storage
-    base = re.escape(storage.url("renditions/"))
-    rendition = re.compile(rf'\ssrc="{base}([^/"]+)/\d+\.(jpg|png)"')
+    rendition = re.compile(
+        rf'\ssrc="{re.escape(storage.url("renditions/"))}([^/"]+)/\d+\.(jpg|png)"'
+    )
+    upload = re.compile(
+        rf'\ssrc="{re.escape(storage.url(EDITOR_UPLOADS))}([0-9a-f]{{32}})\.'
+        r'(jpg|png|webp)"'
+    )
 
     def responsive(match):
         tag = match.group(0)
-        found = rendition.search(tag)
-        if found and " srcset=" not in tag:
-            stem, extension = found.groups()
-            names = [
-                (w, f"renditions/{stem}/{w}.{extension}") for w in RENDITION_WIDTHS
-            ]
-            srcset = ", ".join(
-                f"{storage.url(name)} {width}w"
-                for width, name in names
-                if storage.exists(name)
-            )
+        if " srcset=" not in tag:
+            srcset = ""
+            if found := rendition.search(tag):
+                srcset = _srcset(storage, found[1], [found[2]])
+            elif found := upload.search(tag):
+                # Renditions of a JPEG are JPEGs; of anything else, PNG if it has
+                # transparency (make_renditions).
+                extensions = ["jpg"] if found[2] == "jpg" else ["png", "jpg"]
+                srcset = _srcset(storage, found[1], extensions)
             if srcset:
                 tag = f'<img srcset="{srcset}"{tag[4:]}'
         if " srcset=" in tag:
@@ -390,3 +396,18 @@ def responsive_body_images(html, storage=None):
         return tag
 
     return IMG_TAG.sub(responsive, html)
+
+
+def _srcset(storage, stem, extensions):
+    """The srcset of the renditions of the file named `stem` that exist, in the
+    first of `extensions` that has any; "" when none do."""
+    for extension in extensions:
+        names = [(w, f"renditions/{stem}/{w}.{extension}") for w in RENDITION_WIDTHS]
+        srcset = ", ".join(
+            f"{storage.url(name)} {width}w"
+            for width, name in names
+            if storage.exists(name)
+        )
+        if srcset:
+            return srcset
+    return ""

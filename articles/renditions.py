@@ -13,15 +13,25 @@ The task is safe to run twice or late: it writes the same files again, and keeps
 its list only if the image still has the file it was made from. Saving the list
 moves the page cache on (newsroom.cache) and makes the stories that show the image
 render their stored parts again (the triggers of articles.parts).
+
+Photos inserted in the editor's body are stored files with no Image row: their upload
+queues make_upload_renditions for the file. A body names the file by its address,
+and articles.images.responsive_body_images gives it the srcset of its renditions
+once they exist; so when they land the task forgets the stored parts of the stories
+whose body names the file, and moves the page cache on.
 """
 
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django_tasks import task
 
+from newsroom import cache
+
 from .images import make_renditions
-from .models import Image
+from .models import Article, Image
 
 
 @receiver(post_save, sender=Image, dispatch_uid="articles-image-renditions")
@@ -45,4 +55,22 @@ def make_image_renditions(image_id, name):
             return False
         image.renditions = renditions
         image.save(update_fields=["renditions"])
+    return True
+
+
+@task()
+def make_upload_renditions(name):
+    """Make the renditions of `name`, a file the editor's upload stored; whether it
+    was still there. The stories whose body shows it render again."""
+    if not default_storage.exists(name):
+        return False
+    make_renditions(name, default_storage)
+    # A write carrying another generation than the row's makes the story's trigger
+    # forget its parts (articles.caching); a render that started before the
+    # renditions existed is then not kept either.
+    shown = Article.objects.filter(body__contains=name).update(
+        parts_generation=F("parts_generation") + 1
+    )
+    if shown:
+        cache.bump()
     return True

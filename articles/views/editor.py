@@ -7,13 +7,8 @@ from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..images import (
-    TooManyUploads,
-    make_renditions,
-    process_upload,
-    shown_rendition,
-    upload_slot,
-)
+from ..images import EDITOR_UPLOADS, TooManyUploads, process_upload, upload_slot
+from ..renditions import make_upload_renditions
 
 
 @require_POST
@@ -30,8 +25,10 @@ def editor_image_upload(request):
     try:
         with upload_slot(request.user):
             processed = process_upload(upload)
-            name = default_storage.save(f"images/editor/{processed.name}", processed)
-            renditions = make_renditions(name, default_storage)
+            name = default_storage.save(EDITOR_UPLOADS + processed.name, processed)
+            # Queued in the request's transaction, if it has one: rolled back, it
+            # queues nothing.
+            make_upload_renditions.enqueue(name)
     except ValidationError as error:
         return JsonResponse(
             {"error": {"message": " ".join(error.messages)}}, status=400
@@ -41,9 +38,7 @@ def editor_image_upload(request):
             "Two of your images are still uploading: wait for them, then try again."
         )
         return JsonResponse({"error": {"message": message}}, status=429)
-    # CKEditor's upload adapter writes the numbered ones as the image's srcset, so
-    # a phone downloads the 480-pixel copy, not the 1200. JPEG or PNG, not WebP:
-    # a browser that reads srcset but not WebP would show nothing.
-    urls = {str(r["width"]): default_storage.url(r["fallback"]) for r in renditions}
-    urls["default"] = default_storage.url(shown_rendition(renditions)["fallback"])
-    return JsonResponse({"urls": urls})
+    # The stored file (at most MAX_STORED_EDGE pixels, stripped of its metadata)
+    # until the worker has made the renditions: the story's page then gives it
+    # their srcset (articles.images.responsive_body_images).
+    return JsonResponse({"urls": {"default": default_storage.url(name)}})

@@ -521,6 +521,8 @@ def test_the_editors_sizes_give_way_to_the_columns():
     [
         "https://example.org/photo.jpg",  # not ours
         "/media/renditions/gone/1200.jpg",  # ours, but its renditions are gone
+        # An editor upload whose renditions the worker has not made yet.
+        f"/media/images/editor/{'0' * 32}.jpg",
     ],
 )
 def test_an_image_without_renditions_is_only_made_lazy(src):
