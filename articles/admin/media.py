@@ -41,11 +41,13 @@ class ImageAdmin(RefuseStaleSavesMixin, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Image"))
     def thumbnail(self, image):
-        if not image.renditions:
+        if not image.file:
             return ""
+        # The stored file until the worker has made the renditions.
+        name = image.renditions[0]["fallback"] if image.renditions else image.file.name
         return format_html(
             '<img src="{}" alt="" width="80" style="height:auto">',
-            image.file.storage.url(image.renditions[0]["fallback"]),
+            image.file.storage.url(name),
         )
 
     @admin.display(description=gettext_lazy("Preview"))

@@ -215,3 +215,17 @@ def test_the_upload_task_run_twice_or_late_is_harmless(client, db_tasks):
     default_storage.delete(name)
     assert make_upload_renditions.call(name) is False
 
+
+def test_the_image_list_shows_the_stored_file_until_the_renditions_land(
+    admin_client, db_tasks
+):
+    image = ImageFactory(file=jpeg(1000, 500))
+    thumbnail = f'<img src="{image.file.url}" alt="" width="80" style="height:auto">'
+    changelist = reverse("admin:articles_image_changelist")
+    assert thumbnail in admin_client.get(changelist).content.decode()
+    run_worker()
+    image.refresh_from_db()
+    page = admin_client.get(changelist).content.decode()
+    assert thumbnail not in page
+    rendition = image.file.storage.url(image.renditions[0]["fallback"])
+    assert f'<img src="{rendition}" alt="" width="80"' in page
