@@ -428,7 +428,11 @@ def prepare(options):
     return env, int(have) or options.articles
 
 
-def main():
+# What a run measures, in order; --only picks some.
+PARTS = ("pages", "cached", "changing", "deep", "search", "beacon", "nginx", "surge")
+
+
+def parser():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--pairs", type=int, default=8, help="page/baseline slice pairs per page"
@@ -448,7 +452,22 @@ def main():
     parser.add_argument(
         "--soak", type=int, default=0, help="seconds of load to watch worker memory"
     )
-    options = parser.parse_args()
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="measure only this (repeat for more); everything by default",
+    )
+    return parser
+
+
+def parts_to_run(options):
+    return set(options.only or PARTS)
+
+
+def main():
+    options = parser().parse_args()
+    run = parts_to_run(options)
     for program in ("wrk", "redis-cli"):
         if not shutil.which(program):
             raise SystemExit(f"make bench needs {program}: apt-get install {program}")
@@ -531,11 +550,11 @@ def main():
 
     updater, posted = None, 0
     try:
-        for name, path in pages.items():
+        for name, path in pages.items() if "pages" in run else ():
             compare(name, load(uncached_port, path), baseline(name))
-        for name in CACHED:
+        for name in CACHED if "cached" in run else ():
             compare(f"{name} (cached)", load(cached_port, pages[name]), baseline(name))
-        if redis:
+        if redis and "changing" in run:
             # Breaking news: the story changes every second, and every change makes
             # every cached page stale (what an update, a correction or a gift does).
             with changing_every_second():
@@ -544,23 +563,25 @@ def main():
                     load(cached_port, pages["developing story"]),
                     baseline("developing story"),
                 )
-        compare(
-            "section deep / p1 latency",
-            load(uncached_port, pages["section deep"]),
-            load(uncached_port, pages["section p1"]),
-            key="p50_ms",
-        )
-        search = [
-            load(uncached_port, pages["search"], connections=1)(options.slice)
-            for _ in range(options.pairs)
-        ]
-        results["search (1 client)"] = {
-            "p50_ms": asdict(Spread.of(one["p50_ms"] for one in search)),
-            "slices": search,
-        }
-        p50 = Spread(**results["search (1 client)"]["p50_ms"])
-        say(f"{'search (1 client)':38} p50 {p50.describe(1, ' ms')}")
-        if beacon:
+        if "deep" in run:
+            compare(
+                "section deep / p1 latency",
+                load(uncached_port, pages["section deep"]),
+                load(uncached_port, pages["section p1"]),
+                key="p50_ms",
+            )
+        if "search" in run:
+            search = [
+                load(uncached_port, pages["search"], connections=1)(options.slice)
+                for _ in range(options.pairs)
+            ]
+            results["search (1 client)"] = {
+                "p50_ms": asdict(Spread.of(one["p50_ms"] for one in search)),
+                "slices": search,
+            }
+            p50 = Spread(**results["search (1 client)"]["p50_ms"])
+            say(f"{'search (1 client)':38} p50 {p50.describe(1, ' ms')}")
+        if beacon and "beacon" in run:
             compare(
                 "appeal beacon",
                 load(
@@ -576,36 +597,38 @@ def main():
                 baseline("article"),
             )
 
-        if NGINX:
+        if NGINX and "nginx" in run:
             through_nginx(next(free))
-        else:
+        elif "nginx" in run:
             say("no nginx (apt-get install nginx-light): no micro-cache figures")
 
         # The surge, on the cached site, with an update every 10 s.
-        script = scratch / "surge.lua"
-        script.write_text(surge.wrk_script(readers, surge.zipf_weights(len(readers))))
-        updater = subprocess.Popen(
-            [
-                sys.executable,
-                "manage.py",
-                "shell",
-                "-c",
-                surge.updater_code(developing, every=10),
-            ],
-            cwd=ROOT,
-            env=cached_env,
-            stdout=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
-        say(f"surge: {len(readers)} pages, an update every 10 s")
-        load(cached_port, "/", script=script)(10)  # warm up: a first reader each
-        compare(
-            "surge",
-            load(cached_port, "/", script=script),
-            baseline("article"),
-            seconds=options.surge_slice,
-        )
+        if "surge" in run:
+            script = scratch / "surge.lua"
+            weights = surge.zipf_weights(len(readers))
+            script.write_text(surge.wrk_script(readers, weights))
+            updater = subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "shell",
+                    "-c",
+                    surge.updater_code(developing, every=10),
+                ],
+                cwd=ROOT,
+                env=cached_env,
+                stdout=subprocess.PIPE,
+                text=True,
+                start_new_session=True,
+            )
+            say(f"surge: {len(readers)} pages, an update every 10 s")
+            load(cached_port, "/", script=script)(10)  # warm up: a first reader each
+            compare(
+                "surge",
+                load(cached_port, "/", script=script),
+                baseline("article"),
+                seconds=options.surge_slice,
+            )
         rss_end = {"uncached": worker_rss(uncached), "cached": worker_rss(cached)}
         soak = rss_soaked = None
         if options.soak:
@@ -657,12 +680,13 @@ def main():
             if name in results:
                 judge(f"{label} ({name})", Spread(**results[name]["ratio"]), minimum)
     for label, (name, figure, maximum, digits, unit) in LIMITS.items():
-        judge(label, Spread(**results[name][figure]), maximum, False, digits, unit)
+        if name in results:
+            judge(label, Spread(**results[name][figure]), maximum, False, digits, unit)
     print(
         f"surge: {len(readers)} pages, Zipf-like popularity;"
         f" {posted} updates posted to the developing story, one every 10 s"
     )
-    if NGINX:
+    if "article (nginx micro-cache)" in results:
         nginx = Spread(**results["article (nginx micro-cache)"]["ratio"])
         static = Spread(**results["static file, article's size (nginx)"]["ratio"])
         print(

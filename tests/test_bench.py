@@ -12,6 +12,7 @@ from statistics import median
 import pytest
 
 from bench.nginx import nginx_conf
+from bench.run import PARTS, parser, parts_to_run
 from bench.stats import Spread, interleaved, paired_ratios, verdict
 from bench.surge import (
     PREFIX,
@@ -208,3 +209,12 @@ def test_the_nginx_config_is_dockers_with_local_folders_and_ports(tmp_path):
 
 def test_nothing_measured_is_not_a_number():
     assert math.isnan(Spread.of([]).median)
+
+
+def test_only_picks_the_parts_a_run_measures():
+    assert parts_to_run(parser().parse_args([])) == set(PARTS)
+    assert parts_to_run(parser().parse_args(["--only", "surge"])) == {"surge"}
+    both = parser().parse_args(["--only", "surge", "--only", "cached"])
+    assert parts_to_run(both) == {"surge", "cached"}
+    with pytest.raises(SystemExit):
+        parser().parse_args(["--only", "everything"])
