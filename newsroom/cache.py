@@ -3,19 +3,30 @@ Caching reader pages: whole responses in Django's cache for anonymous readers, a
 HTTP caching headers for a CDN or a micro-cache in front.
 
 A reader page is the same for every reader (no cookies, no per-reader decisions), so
-one cached copy serves everyone. Freshness comes from a *generation* number kept in
-the cache: every page is stored under the current generation, and any change to
-content (an article published, an update posted, a correction, a quote or an appeal
-edited) bumps it, so every worker sharing the cache (Redis) serves the new page on
-its next request. Scheduled content needs no job either: the time of the next
-scheduled change is kept beside the generation, and the first request after it
-bumps the generation.
+one cached copy serves everyone. Freshness comes from *generation* numbers kept in
+the cache, one per subject a page can show (surrogate keys): `site` (everything no
+narrower subject covers: the masthead, sections, appeals, quotes...), `listings`
+(which stories lists show, and in what order), `story:<pk>` (one story, its updates
+and corrections) and `stories` (any story). A page is stored with the generations
+of the subjects it showed, and is served only while they are all unchanged: a
+change bumps its subjects (invalidate_on), so every worker sharing the cache (Redis)
+serves the new page on its next request, while pages that did not show what changed
+stay cached (a developing story's update does not make the whole site render
+again). Every page depends on `site`. Only the views named by scoped_views() depend
+on the stories they loaded (depends_on()) and on `listings`; every other page
+depends on `stories`, which any story's change bumps: attribution is never needed
+for correctness, only for the win. Scheduled content needs no job either: the time
+of the next scheduled change is kept beside the generations, and the first request
+after it bumps the site.
+
+Changes made by `queryset.update()` or raw SQL send no signal, so they bump nothing:
+such a change reaches cached pages within PAGE_CACHE_SECONDS (bump() by hand).
 
 With the per-process memory cache (no REDIS_URL) a bump reaches only the process
 that made the change, so pages are then kept for a few seconds only.
 
 With Redis, each worker also keeps its most asked-for pages in its own memory
-(LocalPages) and reads the generation from Redis at most once a second: a hit then
+(LocalPages) and reads each generation from Redis at most once a second: a hit then
 costs no round trip at all, and a change made anywhere is on every worker within a
 second (at once on the worker that made it).
 
@@ -23,6 +34,7 @@ The cache is an optimisation, never a dependency: when it fails (Redis down), pa
 are served uncached.
 """
 
+import contextvars
 import hashlib
 import logging
 import pickle
@@ -47,7 +59,10 @@ from django.utils.cache import (
 
 logger = logging.getLogger(__name__)
 
-GENERATION_KEY = "pages:generation"
+GENERATION_KEY = "pages:generation"  # the site's; other subjects' end in :subject
+SITE = "site"
+STORIES = "stories"
+LISTINGS = "listings"
 NEXT_CHANGE_KEY = "pages:next-change"
 # Paths whose responses are never stored: staff, previews, per-request endpoints.
 UNCACHED_PREFIXES = (
@@ -64,6 +79,9 @@ NOT_FOUND_SECONDS = 30
 ALL = "all"
 
 _schedules = []
+_scoped_views = set()
+# The subjects the page being rendered for the cache showed (depends_on()).
+_shown = contextvars.ContextVar("page_subjects", default=None)
 # Changes this process has seen (bump()), for its own short-lived memos to compare.
 local_changes = 0
 
@@ -171,40 +189,87 @@ def schedule(function):
     return function
 
 
-def invalidate_on(*models):
-    """Bump the page generation whenever one of these models changes."""
+def story(pk):
+    """The subject of one story: its page, card, updates and corrections."""
+    return f"story:{pk}"
+
+
+def generation_key(subject):
+    return GENERATION_KEY if subject == SITE else f"{GENERATION_KEY}:{subject}"
+
+
+def scoped_views(*names):
+    """Views (by name, "app:name") whose pages show only the site, lists of stories
+    and the stories they load: they depend on `site`, `listings` and the subjects
+    noted with depends_on() while they render, not on every story."""
+    _scoped_views.update(names)
+
+
+def is_scoped(view_name):
+    return view_name in _scoped_views
+
+
+def depends_on(*subjects):
+    """Note that the page being rendered for the cache shows these subjects."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.update(subjects)
+
+
+def invalidate_on(*models, subjects=None):
+    """Bump the generations of what a change to one of these models shows:
+    subjects(instance), the site by default. A change to their many-to-many
+    relations bumps the site."""
+
+    def changed(sender, instance, **kwargs):
+        _bump(*(subjects(instance) if subjects else ()))
+
+    def related(**kwargs):
+        _bump()
+
     for model in models:
         for signal in (post_save, post_delete):
             signal.connect(
-                _bump, sender=model, dispatch_uid=f"pages-{model._meta.label}"
+                changed,
+                sender=model,
+                weak=False,
+                dispatch_uid=f"pages-{model._meta.label}",
             )
     for model in models:
         for field in model._meta.many_to_many:
             m2m_changed.connect(
-                _bump,
+                related,
                 sender=field.remote_field.through,
+                weak=False,
                 dispatch_uid=f"pages-m2m-{field.remote_field.through._meta.label}",
             )
 
 
-def _bump(**kwargs):
-    bump()
+def _bump(*subjects):
+    bump(*subjects)
     # A reader asking between this change and its commit would have the old content
-    # rendered and stored under the new generation (and the hottest page is the
+    # rendered and stored under the new generations (and the hottest page is the
     # likeliest to be asked for then): move on once more when it is committed.
-    transaction.on_commit(bump)
+    transaction.on_commit(lambda: bump(*subjects))
 
 
-def bump():
-    """A new generation: every cached page is stale from now on."""
+def bump(*subjects):
+    """New generations for these subjects (the site, so every page, by default):
+    every cached page that showed one is stale from now on. `site` or `stories`
+    moves first, so that a render that reads the generations in between is not
+    stored (see PageCacheMiddleware.store)."""
     global local_changes
+    subjects = list(dict.fromkeys(subjects or [SITE]))
+    first = SITE if SITE in subjects else STORIES
+    subjects = [first, *(subject for subject in subjects if subject != first)]
     local_changes += 1
-    local_pages.forget()
+    local_pages.forget(subjects)
     try:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:
-            cache.add(GENERATION_KEY, 1, timeout=None)
+        for subject in subjects:
+            try:
+                cache.incr(generation_key(subject))
+            except ValueError:
+                cache.add(generation_key(subject), 1, timeout=None)
         cache.delete(NEXT_CHANGE_KEY)
     except Exception:  # noqa: BLE001 (the cache is optional: fail open)
         logger.warning("Page cache unavailable; pages are served uncached.")
@@ -215,29 +280,38 @@ def next_scheduled_change():
     return min(moments, default=None)
 
 
-def current_generation():
-    """The generation to read and write pages under, moving it on when scheduled
-    content is due."""
-    state = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY])
-    generation = state.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+def generations(subjects):
+    """{subject: generation} from the cache, in one round trip (0: never bumped),
+    moving the site on first when scheduled content is due."""
+    keys = {generation_key(subject): subject for subject in subjects}
+    state = cache.get_many([*keys, NEXT_CHANGE_KEY])
+    if breaker.is_open():
+        raise ConnectionError("The cache is skipped for now.")
     next_change = state.get(NEXT_CHANGE_KEY, "unknown")
-    now = timezone.now().timestamp()
     if next_change == "unknown":
         moment = next_scheduled_change()
         cache.set(NEXT_CHANGE_KEY, moment.timestamp() if moment else None, timeout=None)
-    elif next_change is not None and now >= next_change:
+    elif next_change is not None and timezone.now().timestamp() >= next_change:
         bump()
-        return current_generation()
-    return generation
+        return generations(subjects)
+    return {subject: state.get(key, 0) for key, subject in keys.items()}
+
+
+def is_current(recorded):
+    """Whether a page stored with these generations ({subject: generation}) may
+    still be served."""
+    now = generations(recorded)
+    return all(now[subject] == value for subject, value in recorded.items())
+
+
+NEVER = (0, float("-inf"))  # (generation, read at) of a subject not read yet
 
 
 class LocalPages:
     """A worker's own copy of the shared cache's hottest pages, in front of Redis:
-    the generation is read from Redis at most every `generation_seconds`; pages are
-    kept pickled, no longer than in the shared cache, and at most `size` of them and
+    each subject's generation is read from Redis at most every
+    `generation_seconds` (all those a page needs in one round trip); pages are kept
+    pickled, no longer than in the shared cache, and at most `size` of them and
     `max_bytes` in all, least recently used out first, so a worker's memory stays
     flat whatever the archive. Used only with a shared cache."""
 
@@ -246,27 +320,54 @@ class LocalPages:
         self.max_bytes = max_bytes
         self.generation_seconds = generation_seconds
         self.lock = threading.Lock()
-        self.forget()
+        self.known = {}  # subject: (generation, read at)
+        # (site, stories) as last read: moves on with any change (newsroom.memo).
+        self.generation = None
+        self.clear()
 
-    def forget(self):
+    def clear(self):
         with self.lock:
-            self.generation = None
-            self.read_at = float("-inf")
-            self.pages = OrderedDict()  # key: (expires at, pickled response)
+            self.pages = OrderedDict()  # key: (expires at, generations, pickled)
             self.bytes = 0
-            self.reads = OrderedDict()  # path key: the query names its view read
+            self.reads = OrderedDict()  # path key: (generations, query names read)
 
-    def current_generation(self):
+    def forget(self, subjects=None):
+        """Read these subjects' generations (all, by default) again when next asked."""
+        with self.lock:
+            if subjects is None:
+                self.known = {}
+            for subject in subjects or ():
+                self.known.pop(subject, None)
+
+    def generations(self, subjects, fresh=False):
+        """generations(), each read again only if older than generation_seconds
+        (or `fresh`), and noted."""
         now = time.monotonic()
-        if now - self.read_at >= self.generation_seconds:
-            generation = current_generation()
-            if generation != self.generation:
-                self.forget()
+        with self.lock:
+            known = dict(self.known)
+        due = [
+            subject
+            for subject in subjects
+            if fresh or now - known.get(subject, NEVER)[1] >= self.generation_seconds
+        ]
+        if due:
+            read = generations([*due, SITE, STORIES])
             with self.lock:
-                self.generation, self.read_at = generation, now
-        return self.generation
+                if len(self.known) > 20 * self.size:
+                    self.known = {}
+                for subject, generation in read.items():
+                    self.known[subject] = known[subject] = (generation, now)
+                self.generation = (read[SITE], read[STORIES])
+        return {subject: known[subject][0] for subject in subjects}
+
+    def is_current(self, recorded):
+        if not recorded:
+            return True
+        now = self.generations(recorded)
+        return all(now[subject] == value for subject, value in recorded.items())
 
     def get(self, key):
+        """(generations, response) kept for key, if it is still current."""
         with self.lock:
             found = self.pages.get(key)
             if found is None:
@@ -275,30 +376,32 @@ class LocalPages:
                 self._drop(key)
                 return None
             self.pages.move_to_end(key)
-        return pickle.loads(found[1])  # noqa: S301 (our own pages, from our own cache)
+        if not self.is_current(found[1]):
+            return None
+        return found[1], pickle.loads(found[2])  # noqa: S301 (our own pages)
 
-    def set(self, key, response, timeout):
+    def set(self, key, recorded, response, timeout):
         data = pickle.dumps(response, pickle.HIGHEST_PROTOCOL)
         if len(data) > self.max_bytes:
             return
         with self.lock:
             if key in self.pages:
                 self._drop(key)
-            self.pages[key] = (time.monotonic() + timeout, data)
+            self.pages[key] = (time.monotonic() + timeout, recorded, data)
             self.bytes += len(data)
             while len(self.pages) > self.size or self.bytes > self.max_bytes:
                 self._drop(next(iter(self.pages)))
 
     def _drop(self, key):
-        self.bytes -= len(self.pages.pop(key)[1])
+        self.bytes -= len(self.pages.pop(key)[2])
 
     def get_read(self, key):
         with self.lock:
             return self.reads.get(key)
 
-    def set_read(self, key, read):
+    def set_read(self, key, entry):
         with self.lock:
-            self.reads[key] = read
+            self.reads[key] = entry
             while len(self.reads) > self.size:
                 self.reads.popitem(last=False)
 
@@ -310,13 +413,13 @@ def _digest(raw):
     return hashlib.sha256(raw.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def path_key(generation, request):
+def path_key(request):
     """Where the query parameters the page's view read are kept, by path."""
     raw = f"{request.method}:{request.get_host()}:{request.path}"
-    return f"pages:{generation}:read:{_digest(raw)}"
+    return f"pages:read:{_digest(raw)}"
 
 
-def page_key(generation, request, read=ALL):
+def page_key(request, read=ALL):
     """A page's key: its path and the values of the query parameters its view
     read (`read`, sorted names; ALL: the whole query string). Parameters no view
     reads (utm_source, junk) then share the page's one copy."""
@@ -325,7 +428,7 @@ def page_key(generation, request, read=ALL):
     else:
         query = repr([(name, request.GET.getlist(name)) for name in read])
     raw = f"{request.method}:{request.get_host()}:{request.path}?{query}"
-    return f"pages:{generation}:{_digest(raw)}"
+    return f"pages:page:{_digest(raw)}"
 
 
 class ReadQuery(QueryDict):
@@ -438,7 +541,7 @@ def is_shareable(response):
 
 def page_timeout():
     """How long a page may be kept: long with a shared cache (changes bump the
-    generation for every worker), a few seconds with a per-process one."""
+    generations for every worker), a few seconds with a per-process one."""
     backend = settings.CACHES["default"]["BACKEND"]
     if backend.endswith("LocMemCache"):
         return settings.PAGE_CACHE_LOCAL_SECONDS
@@ -454,20 +557,9 @@ class PageCacheMiddleware:
             return self.get_response(request)
         shared = not settings.CACHES["default"]["BACKEND"].endswith("LocMemCache")
         try:
-            generation = (
-                local_pages.current_generation() if shared else current_generation()
-            )
-            read = (
-                local_pages.get_read(path_key(generation, request)) if shared else None
-            )
-            if read is None:
-                read = cache.get(path_key(generation, request), ALL)
-            key = page_key(generation, request, read)
-            cached = local_pages.get(key) if shared else None
+            cached = self.lookup(request, shared)
             if cached is None:
-                cached = cache.get(key)
-                if cached is not None and shared and cached.status_code != 404:
-                    local_pages.set(key, cached, page_timeout())
+                start = self.generations([SITE, STORIES], shared)
         except Exception:  # noqa: BLE001 (the cache is optional: fail open)
             logger.warning("Page cache unavailable; serving %s uncached.", request.path)
             local_pages.forget()
@@ -478,7 +570,12 @@ class PageCacheMiddleware:
             cached["X-Cache"] = "hit"
             return cached
         query = noting_reads(request)
-        response = self.get_response(request)
+        shown = _shown.set(set())
+        try:
+            response = self.get_response(request)
+        finally:
+            subjects = _shown.get()
+            _shown.reset(shown)
         read = sorted(query.read) if isinstance(query.read, set) else ALL
         if read == ALL and len(request.META.get("QUERY_STRING", "")) > MAX_QUERY_STRING:
             # A view that reads the whole query (search), sent a long one: junk.
@@ -489,23 +586,59 @@ class PageCacheMiddleware:
             # Hashed once here rather than by ConditionalGetMiddleware on every hit.
             if not response.has_header("ETag"):
                 set_response_etag(response)
-            timeout = page_timeout()
-            if response.status_code == 404:
-                timeout = min(timeout, NOT_FOUND_SECONDS)
-            try:
-                cache.set(path_key(generation, request), read, page_timeout())
-                cache.set(page_key(generation, request, read), response, timeout)
-                if shared and response.status_code != 404:
-                    # Not found pages stay out of the worker's memory, where junk
-                    # addresses would push out the pages readers ask for.
-                    local_pages.set(
-                        page_key(generation, request, read), response, timeout
-                    )
-                    local_pages.set_read(path_key(generation, request), read)
-            except Exception:  # noqa: BLE001
-                logger.warning("Page cache unavailable; %s not stored.", request.path)
+            match = request.resolver_match
+            if match is not None and is_scoped(match.view_name):
+                subjects = {SITE, LISTINGS, *subjects}
+            else:
+                subjects = {SITE, STORIES}
+            self.store(request, response, read, start, subjects, shared)
             response["X-Cache"] = "miss"
         return response
+
+    @staticmethod
+    def generations(subjects, shared):
+        """The generations as they are now (read from the cache)."""
+        if shared:
+            return local_pages.generations(subjects, fresh=True)
+        return generations(subjects)
+
+    def lookup(self, request, shared):
+        """The cached response, if its generations are still current."""
+        current = local_pages.is_current if shared else is_current
+        entry = local_pages.get_read(path_key(request)) if shared else None
+        if entry is None or not current(entry[0]):
+            entry = cache.get(path_key(request))
+        read = entry[1] if entry is not None and current(entry[0]) else ALL
+        key = page_key(request, read)
+        found = local_pages.get(key) if shared else None
+        if found is None:
+            found = cache.get(key)
+            if found is None or not current(found[0]):
+                return None
+            if shared and found[1].status_code != 404:
+                local_pages.set(key, found[0], found[1], page_timeout())
+        return found[1]
+
+    def store(self, request, response, read, start, subjects, shared):
+        """Keep the page with the generations of the subjects it showed, unless any
+        moved on while it rendered: it may have shown the content from before."""
+        timeout = page_timeout()
+        if response.status_code == 404:
+            timeout = min(timeout, NOT_FOUND_SECONDS)
+        try:
+            now = self.generations([*subjects, STORIES], shared)
+            if now[SITE] != start[SITE] or now[STORIES] != start[STORIES]:
+                return
+            recorded = {subject: now[subject] for subject in subjects}
+            cache.set(path_key(request), (recorded, read), page_timeout())
+            cache.set(page_key(request, read), (recorded, response), timeout)
+            if shared and response.status_code != 404:
+                # Not found pages stay out of the worker's memory, where junk
+                # addresses would push out the pages readers ask for.
+                local_pages.set(page_key(request, read), recorded, response, timeout)
+                local_pages.set_read(path_key(request), (recorded, read))
+        except Exception:  # noqa: BLE001
+            logger.warning("Page cache unavailable; %s not stored.", request.path)
 
 
 class ReaderCacheHeadersMiddleware:

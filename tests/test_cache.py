@@ -298,12 +298,14 @@ def test_a_worker_keeps_hot_pages_in_memory_and_rereads_the_generation_each_seco
     # A hit within the second is served from the worker's memory: no Redis at all.
     with monkeypatch.context() as no_redis:
         no_redis.setattr(page_cache, "cache", None)
-        no_redis.setattr(page_cache, "current_generation", None)
+        no_redis.setattr(page_cache, "generations", None)
         assert client.get("/")["X-Cache"] == "hit"
     # Another process changes the story: this one hears of it through Redis only
-    # (an update() sends no signal here; the other process bumps the generation).
+    # (an update() sends no signal here; the other process bumps the generations).
     Article.objects.filter(pk=article.pk).update(headline="New news")
-    cache.incr(page_cache.GENERATION_KEY)
+    for subject in (page_cache.STORIES, page_cache.story(article.pk)):
+        key = page_cache.generation_key(subject)
+        cache.set(key, cache.get(key, 0) + 1, timeout=None)
     assert "Old news" in client.get("/").content.decode()  # within the second
     clock[0] += 1.0
     assert "New news" in client.get("/").content.decode()
@@ -319,19 +321,19 @@ def test_a_workers_page_memory_is_bounded(monkeypatch):
     monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
     pages = page_cache.LocalPages(size=3)
     for n in range(10):
-        pages.set(f"page-{n}", HttpResponse(f"page {n}"), timeout=60)
+        pages.set(f"page-{n}", {}, HttpResponse(f"page {n}"), timeout=60)
     assert list(pages.pages) == ["page-7", "page-8", "page-9"]
     pages.get("page-7")  # used: kept longest
-    pages.set("page-10", HttpResponse("page 10"), timeout=60)
+    pages.set("page-10", {}, HttpResponse("page 10"), timeout=60)
     assert list(pages.pages) == ["page-9", "page-7", "page-10"]
-    assert pages.get("page-10").content == b"page 10"
+    assert pages.get("page-10")[1].content == b"page 10"
     assert pages.get("page-1") is None
     # Bytes count too: one big page pushes the others out.
     big = page_cache.LocalPages(max_bytes=200_000)
-    big.set("small", HttpResponse("x"), timeout=60)
-    big.set("large", HttpResponse("x" * 199_600), timeout=60)
+    big.set("small", {}, HttpResponse("x"), timeout=60)
+    big.set("large", {}, HttpResponse("x" * 199_600), timeout=60)
     assert list(big.pages) == ["large"]
-    big.set("too large", HttpResponse("x" * 300_000), timeout=60)
+    big.set("too large", {}, HttpResponse("x" * 300_000), timeout=60)
     assert "too large" not in big.pages
     # And no page outlives its time in the shared cache.
     clock[0] += 60
@@ -344,18 +346,23 @@ def test_a_change_moves_the_generation_on_again_when_committed(
     django_capture_on_commit_callbacks,
 ):
     """A reader asking between a change and its commit gets the old content, which
-    must not stay cached under the new generation."""
-    from newsroom.cache import GENERATION_KEY
+    must not stay cached under the new generations."""
+    from newsroom import cache as page_cache
 
     article = ArticleFactory()
-    before = cache.get(GENERATION_KEY, 0)
+    keys = [
+        page_cache.generation_key(subject)
+        for subject in (page_cache.STORIES, page_cache.story(article.pk))
+    ]
+    before = [cache.get(key, 0) for key in keys]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         article.headline = "Corrected"
         article.save()
-        during = cache.get(GENERATION_KEY)
-    assert during > before
+        during = [cache.get(key, 0) for key in keys]
+    assert all(now > then for now, then in zip(during, before, strict=True))
     assert callbacks
-    assert cache.get(GENERATION_KEY) > during
+    after = [cache.get(key, 0) for key in keys]
+    assert all(now > then for now, then in zip(after, during, strict=True))
 
 
 def test_a_copy_of_the_noting_query_is_an_ordinary_one(rf):
