@@ -14,3 +14,6 @@ class NewsroomConfig(AppConfig):
 
     name = "newsroom"
     verbose_name = "Newsroom"
+
+    def ready(self):
+        from . import checks  # noqa: F401 (registers the system checks)

@@ -2,6 +2,9 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from newsroom.checks import refuse_to_serve
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsroom.settings")
 
+refuse_to_serve()
 application = get_asgi_application()

@@ -31,13 +31,75 @@ def run_django(args, **env):
     )
 
 
-def test_production_refuses_to_start_with_the_development_secret_key():
-    env = {**PRODUCTION_ENV}
-    del env["SECRET_KEY"]
-    result = run_django(["check"], **env)
+def run_python(code, **env):
+    dropped = {*PRODUCTION_ENV, "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env={**base, "DJANGO_SETTINGS_MODULE": "newsroom.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+WITHOUT_KEY = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
+REFUSED = "refuses to start with the development secret key"
+
+
+def test_production_refuses_to_serve_with_the_development_secret_key():
+    # gunicorn and runserver load the WSGI application; uvicorn and daphne the ASGI.
+    for module in ("newsroom.wsgi", "newsroom.asgi"):
+        result = run_python(f"import {module}", **WITHOUT_KEY)
+        assert result.returncode != 0
+        assert "SECRET_KEY is not set" in result.stderr
+        assert REFUSED in result.stderr
+    # Set to the development key by hand counts as not set.
+    result = run_python(
+        "import newsroom.wsgi",
+        **WITHOUT_KEY,
+        SECRET_KEY="django-insecure-newsroom-development-key",
+    )
+    assert REFUSED in result.stderr
+    result = run_python("import newsroom.wsgi", **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+
+
+def test_check_deploy_reports_the_missing_secret_key():
+    result = run_django(["check", "--deploy"], **WITHOUT_KEY)
     assert result.returncode != 0
-    assert "SECRET_KEY is not set" in result.stderr
-    assert "refuses to start with the development secret key" in result.stderr
+    assert "(newsroom.E001) SECRET_KEY is not set" in result.stderr
+
+
+def test_nothing_is_signed_without_the_secret_key():
+    result = run_python(
+        "import django; django.setup(); "
+        "from django.core import signing; signing.dumps('preview')",
+        **WITHOUT_KEY,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY setting must not be empty" in result.stderr
+
+
+def test_commands_that_sign_nothing_run_without_the_secret_key():
+    """A shell on a production host (or CI) without the site's secrets can still
+    check the migrations, and gets no confusing "Models aren't loaded yet"."""
+    result = run_django(["makemigrations", "--check", "--dry-run"], **WITHOUT_KEY)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    # With nothing set at all: no DJANGO_DEBUG, no DATABASE_URL.
+    bare = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=settings.BASE_DIR,
+        env=bare,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
 
 
 def test_check_deploy_is_clean_with_production_settings():
